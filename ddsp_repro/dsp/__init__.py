@@ -1,0 +1,85 @@
+"""The paper's signal processing in PyTorch: pure, stateless, differentiable, batch-first.
+
+Control signals are ``[batch, n_frames, channels]``, mono audio ``[batch, n_samples]``.
+Names follow magenta/ddsp so that code ported from it reads the same.
+"""
+
+from ddsp_repro.dsp.core import (
+    DB_RANGE,
+    F0_RANGE,
+    LD_RANGE,
+    amplitude_to_db,
+    db_to_amplitude,
+    db_to_power,
+    exp_sigmoid,
+    hz_to_midi,
+    midi_to_hz,
+    power_to_db,
+    resample,
+    upsample_with_windows,
+)
+from ddsp_repro.dsp.filtering import (
+    apply_window_to_impulse_response,
+    crop_and_compensate_delay,
+    fft_convolve,
+    frequency_filter,
+    frequency_impulse_response,
+    get_fft_size,
+)
+from ddsp_repro.dsp.oscillators import (
+    get_harmonic_frequencies,
+    harmonic_synthesis,
+    normalize_harmonics,
+    oscillator_bank,
+    remove_above_nyquist,
+)
+from ddsp_repro.dsp.pitch import compute_f0
+from ddsp_repro.dsp.spectral import (
+    a_weighting,
+    compute_logmag,
+    compute_logmel,
+    compute_loudness,
+    compute_mag,
+    compute_mel,
+    compute_mfcc,
+    linear_to_mel_weight_matrix,
+    safe_log,
+    stft,
+)
+
+__all__ = [
+    "DB_RANGE",
+    "F0_RANGE",
+    "LD_RANGE",
+    "a_weighting",
+    "amplitude_to_db",
+    "apply_window_to_impulse_response",
+    "compute_f0",
+    "compute_logmag",
+    "compute_logmel",
+    "compute_loudness",
+    "compute_mag",
+    "compute_mel",
+    "compute_mfcc",
+    "crop_and_compensate_delay",
+    "db_to_amplitude",
+    "db_to_power",
+    "exp_sigmoid",
+    "fft_convolve",
+    "frequency_filter",
+    "frequency_impulse_response",
+    "get_fft_size",
+    "get_harmonic_frequencies",
+    "harmonic_synthesis",
+    "hz_to_midi",
+    "linear_to_mel_weight_matrix",
+    "midi_to_hz",
+    "normalize_harmonics",
+    "oscillator_bank",
+    "power_to_db",
+    "remove_above_nyquist",
+    "resample",
+    "safe_log",
+    "stft",
+    "upsample_with_windows",
+]

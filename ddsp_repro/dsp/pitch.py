@@ -1,0 +1,82 @@
+"""Fundamental frequency with CREPE (paper §4: the supervised models are conditioned on CREPE f0)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import torch
+from torch import Tensor
+
+__all__ = ["compute_f0", "resample_audio"]
+
+CREPE_SAMPLE_RATE = 16000
+
+
+def resample_audio(audio: Tensor, orig_sr: int, target_sr: int) -> Tensor:
+    """Band-limited polyphase resampling of ``[batch, n_samples]`` audio (not differentiable)."""
+    if orig_sr == target_sr:
+        return audio
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(int(target_sr), int(orig_sr))
+    out = resample_poly(audio.detach().cpu().double().numpy(), ratio.numerator, ratio.denominator, axis=-1)
+    return torch.from_numpy(np.ascontiguousarray(out)).to(device=audio.device, dtype=audio.dtype)
+
+
+def compute_f0(
+    audio: Tensor | np.ndarray,
+    sample_rate: int = 16000,
+    frame_rate: int = 250,
+    model: str = "full",
+    viterbi: bool = True,
+    padding: str = "end",
+    batch_size: int = 1024,
+    dtype: torch.dtype = torch.float32,
+) -> tuple[Tensor, Tensor]:
+    """CREPE f0 and confidence, frame-wise.
+
+    Args:
+        audio: ``[batch, n_samples]`` or ``[n_samples]`` (tensor or array), any sample rate; it is
+            resampled to CREPE's 16 kHz first.
+        sample_rate: Hz of `audio`.
+        frame_rate: frames per second; ``16000 / frame_rate`` must be an integer hop.
+        model: ``"full"`` (the paper's and the metrics') or ``"tiny"``.
+        viterbi: Viterbi decoding (default, as the paper's features) or weighted argmax.
+        padding: ``"end"`` gives ``int(seconds * frame_rate)`` frames, frame ``i`` covering
+            samples ``[i * hop, i * hop + 1024)`` (paper-era code and TFDS NSynth: 1000 frames
+            for 4 s); ``"center"`` gives ``1 + n_samples // hop`` frames centred on the hop grid.
+        batch_size: frames per network call.
+        dtype: network dtype (``torch.bfloat16`` for a faster, approximate pass).
+
+    Returns:
+        ``(f0_hz, confidence)``, each ``[batch, n_frames]`` (or ``[n_frames]``), float32.
+        Confidence is CREPE's peak activation; NaNs are set to 0 as in the official code.
+    """
+    x = torch.as_tensor(audio)
+    squeeze = x.dim() == 1
+    if squeeze:
+        x = x[None]
+    if x.dim() != 2:
+        raise ValueError(f"audio must have shape [batch, n_samples] or [n_samples], got {tuple(x.shape)}")
+    if not torch.is_floating_point(x):
+        raise TypeError(f"audio must be floating point in [-1, 1], got dtype {x.dtype}")
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError("audio contains NaN or infinite samples")
+    if CREPE_SAMPLE_RATE % frame_rate != 0:
+        raise ValueError(f"frame_rate ({frame_rate}) must divide CREPE's 16000 Hz to give an integer hop")
+    hop = CREPE_SAMPLE_RATE // frame_rate
+    n_seconds = x.shape[-1] / sample_rate
+    x = resample_audio(x.float(), sample_rate, CREPE_SAMPLE_RATE)
+    n_frames = int(n_seconds * frame_rate) if padding == "end" else None
+    if padding == "end" and n_frames < 1:
+        raise ValueError(
+            f"audio of {x.shape[-1]} samples ({n_seconds:.4f} s) is shorter than one {1000 / frame_rate:g} ms frame"
+        )
+    from ddsp_repro.crepe.inference import predict
+
+    f0_hz, confidence = predict(x, hop, n_frames, model=model, viterbi=viterbi, padding=padding,
+                                batch_size=batch_size, dtype=dtype)
+    if squeeze:
+        return f0_hz[0], confidence[0]
+    return f0_hz, confidence

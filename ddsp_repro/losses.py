@@ -1,0 +1,141 @@
+"""Training losses: the multi-scale spectral loss (paper §4.2.1) and the CREPE perceptual loss (§4.2.2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from ddsp_repro.dsp import core, spectral
+
+__all__ = ["MultiScaleSpectralLoss", "PretrainedCREPEEmbeddingLoss", "crepe_embedding"]
+
+
+def _mean_difference(a: Tensor, b: Tensor, loss_type: str) -> Tensor:
+    if loss_type == "L1":
+        return (a - b).abs().mean()
+    if loss_type == "L2":
+        return ((a - b) ** 2).mean()
+    raise ValueError(f"loss_type must be 'L1' or 'L2', got {loss_type!r}")
+
+
+def _check_pair(audio: Tensor, target_audio: Tensor) -> None:
+    core.check_rank(audio, 2, "audio", "[batch, n_samples]")
+    core.check_rank(target_audio, 2, "target_audio", "[batch, n_samples]")
+    if audio.shape != target_audio.shape:
+        raise ValueError(f"audio {tuple(audio.shape)} and target_audio {tuple(target_audio.shape)} differ in shape")
+
+
+class MultiScaleSpectralLoss(nn.Module):
+    """Sum over FFT sizes of ``mag_weight * mean|S - S'| + logmag_weight * mean|log(S + 1e-5) - log(S' + 1e-5)|``.
+
+    S are STFT magnitudes with a periodic Hann window, 75% overlap and end padding; the means run
+    over batch, frames and bins (the official v0.0.6 `SpectralLoss` with the paper's weights).
+    The loss is symmetric in its two arguments.
+    """
+
+    def __init__(
+        self,
+        fft_sizes: Sequence[int] = (2048, 1024, 512, 256, 128, 64),
+        loss_type: str = "L1",
+        mag_weight: float = 1.0,
+        logmag_weight: float = 1.0,
+        overlap: float = 0.75,
+    ) -> None:
+        super().__init__()
+        self.fft_sizes = tuple(int(s) for s in fft_sizes)
+        self.loss_type = loss_type
+        self.mag_weight = mag_weight
+        self.logmag_weight = logmag_weight
+        self.overlap = overlap
+
+    def forward(self, audio: Tensor, target_audio: Tensor) -> Tensor:
+        """Scalar loss between ``[batch, n_samples]`` signals."""
+        _check_pair(audio, target_audio)
+        loss = audio.new_zeros(())
+        for size in self.fft_sizes:
+            mag = spectral.compute_mag(audio, size, self.overlap)
+            target_mag = spectral.compute_mag(target_audio, size, self.overlap)
+            if self.mag_weight > 0:
+                loss = loss + self.mag_weight * _mean_difference(target_mag, mag, self.loss_type)
+            if self.logmag_weight > 0:
+                loss = loss + self.logmag_weight * _mean_difference(
+                    spectral.safe_log(target_mag), spectral.safe_log(mag), self.loss_type
+                )
+        return loss
+
+
+# Per-layer scales of the official loss (v0.0.6 losses.py), which brought each layer's L1 to a
+# comparable size: effective weight = 20 / scale * weight.
+CREPE_LAYER_SCALES = {
+    "classifier": 6.8e-4,
+    "conv6-maxpool": 2.5e4,
+    "conv5-maxpool": 4.0e4,
+    "conv4-maxpool": 4.9e3,
+    "conv3-maxpool": 4.0e2,
+    "conv2-maxpool": 3.0e1,
+    "conv1-maxpool": 1.3e0,
+    "conv6-BN": 1.8e4,
+    "conv5-BN": 3.5e4,
+    "conv4-BN": 3.9e3,
+    "conv3-BN": 2.6e2,
+    "conv2-BN": 2.1e1,
+    "conv1-BN": 1.0e0,
+}
+
+
+def crepe_embedding(
+    audio: Tensor, model_capacity: str = "tiny", activation_layer: str = "conv5-maxpool"
+) -> Tensor:
+    """Activations of a frozen, pretrained CREPE layer, differentiable with respect to `audio`.
+
+    As in the official v0.0.6 loss, audio ``[batch, n_samples]`` is cut into non-overlapping
+    1024-sample frames (a remainder is dropped: 64,000 samples give 62 frames) that are **not**
+    normalised, and the chosen layer's activations are flattened per example.
+
+    Returns:
+        ``[batch, n_frames * channels * time]``.
+    """
+    from ddsp_repro.crepe.model import FRAME_SIZE, load_crepe
+
+    core.check_rank(audio, 2, "audio", "[batch, n_samples]")
+    batch, n_samples = audio.shape
+    n_frames = n_samples // FRAME_SIZE
+    if n_frames < 1:
+        raise ValueError(f"CREPE embedding needs at least {FRAME_SIZE} samples, got {n_samples}")
+    frames = audio[:, : n_frames * FRAME_SIZE].reshape(batch * n_frames, FRAME_SIZE)
+    net = load_crepe(model_capacity, audio.device, audio.dtype)
+    return net(frames, layer=activation_layer).reshape(batch, -1)
+
+
+class PretrainedCREPEEmbeddingLoss(nn.Module):
+    """L1 distance between frozen CREPE activations of synthesised and target audio (perceptual loss).
+
+    The unsupervised model uses tiny CREPE's ``conv5-maxpool`` with the official gin weight 0.1,
+    i.e. an effective weight of ``20 / 4.0e4 * 0.1 = 5e-5`` on the mean absolute difference.
+    `weight` here is the gin-style weight; `effective_weight` is what multiplies the L1.
+    """
+
+    def __init__(
+        self,
+        weight: float = 0.1,
+        loss_type: str = "L1",
+        model_capacity: str = "tiny",
+        activation_layer: str = "conv5-maxpool",
+    ) -> None:
+        super().__init__()
+        if activation_layer not in CREPE_LAYER_SCALES:
+            raise ValueError(f"activation_layer must be one of {sorted(CREPE_LAYER_SCALES)}, got {activation_layer!r}")
+        self.weight = weight
+        self.effective_weight = 20.0 / CREPE_LAYER_SCALES[activation_layer] * weight
+        self.loss_type = loss_type
+        self.model_capacity = model_capacity
+        self.activation_layer = activation_layer
+
+    def forward(self, audio: Tensor, target_audio: Tensor) -> Tensor:
+        _check_pair(audio, target_audio)
+        with torch.no_grad():
+            target = crepe_embedding(target_audio, self.model_capacity, self.activation_layer)
+        synth = crepe_embedding(audio, self.model_capacity, self.activation_layer)
+        return self.effective_weight * _mean_difference(target, synth, self.loss_type)
