@@ -24,11 +24,15 @@ def _check_pair(audio: Tensor, target_audio: Tensor) -> None:
     core.check_rank(audio, 2, "audio", "[batch, n_samples]")
     core.check_rank(target_audio, 2, "target_audio", "[batch, n_samples]")
     if audio.shape != target_audio.shape:
-        raise ValueError(f"audio {tuple(audio.shape)} and target_audio {tuple(target_audio.shape)} differ in shape")
+        raise ValueError(
+            f"audio {tuple(audio.shape)} and target_audio {tuple(target_audio.shape)} differ in shape"
+        )
 
 
 class MultiScaleSpectralLoss(nn.Module):
-    """Sum over FFT sizes of ``mag_weight * mean|S - S'| + logmag_weight * mean|log(S + 1e-5) - log(S' + 1e-5)|``.
+    """Multi-scale spectral loss: a sum over FFT sizes of magnitude and log-magnitude L1 terms.
+
+    Per size: ``mag_weight * mean|S - S'| + logmag_weight * mean|log(S + 1e-5) - log(S' + 1e-5)|``.
 
     S are STFT magnitudes with a periodic Hann window, 75% overlap and end padding; the means run
     over batch, frames and bins (the official v0.0.6 `SpectralLoss` with the paper's weights).
@@ -126,7 +130,9 @@ class PretrainedCREPEEmbeddingLoss(nn.Module):
     ) -> None:
         super().__init__()
         if activation_layer not in CREPE_LAYER_SCALES:
-            raise ValueError(f"activation_layer must be one of {sorted(CREPE_LAYER_SCALES)}, got {activation_layer!r}")
+            raise ValueError(
+                f"activation_layer must be one of {sorted(CREPE_LAYER_SCALES)}, got {activation_layer!r}"
+            )
         self.weight = weight
         self.effective_weight = 20.0 / CREPE_LAYER_SCALES[activation_layer] * weight
         self.loss_type = loss_type

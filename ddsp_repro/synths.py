@@ -51,12 +51,16 @@ class HarmonicSynth(nn.Module):
         self.normalize_below_nyquist = normalize_below_nyquist
         self.amp_resample_method = amp_resample_method
 
-    def get_controls(self, amplitudes: Tensor, harmonic_distribution: Tensor, f0_hz: Tensor) -> dict[str, Tensor]:
+    def get_controls(
+        self, amplitudes: Tensor, harmonic_distribution: Tensor, f0_hz: Tensor
+    ) -> dict[str, Tensor]:
         if self.scale_fn is not None:
             amplitudes = self.scale_fn(amplitudes)
             harmonic_distribution = self.scale_fn(harmonic_distribution)
         if self.normalize_below_nyquist:
-            harmonic_distribution = oscillators.normalize_harmonics(harmonic_distribution, f0_hz, self.sample_rate)
+            harmonic_distribution = oscillators.normalize_harmonics(
+                harmonic_distribution, f0_hz, self.sample_rate
+            )
         else:
             total = harmonic_distribution.sum(dim=-1, keepdim=True)
             harmonic_distribution = harmonic_distribution / total.clamp(min=1e-7)
@@ -114,13 +118,21 @@ class FilteredNoiseSynth(nn.Module):
     def get_signal(
         self, magnitudes: Tensor, noise: Tensor | None = None, generator: torch.Generator | None = None
     ) -> Tensor:
-        """Audio ``[batch, n_samples]``; pass `noise` (uniform in [-1, 1]) or a `generator` to reproduce it."""
+        """Audio ``[batch, n_samples]``; pass `noise` (uniform in [-1, 1]) or a `generator` to repeat it."""
         core.check_rank(magnitudes, 3, "magnitudes", "[batch, n_frames, n_bands]")
         batch = magnitudes.shape[0]
         if noise is None:
-            noise = torch.rand(
-                batch, self.n_samples, device=magnitudes.device, dtype=magnitudes.dtype, generator=generator
-            ) * 2.0 - 1.0
+            noise = (
+                torch.rand(
+                    batch,
+                    self.n_samples,
+                    device=magnitudes.device,
+                    dtype=magnitudes.dtype,
+                    generator=generator,
+                )
+                * 2.0
+                - 1.0
+            )
         elif noise.shape != (batch, self.n_samples):
             raise ValueError(f"noise must have shape {(batch, self.n_samples)}, got {tuple(noise.shape)}")
         return filtering.frequency_filter(noise, magnitudes, window_size=self.window_size)

@@ -20,7 +20,11 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--runslow") or os.environ.get("RUN_SLOW") == "1" or "slow" in (config.getoption("-m") or ""):
+    if (
+        config.getoption("--runslow")
+        or os.environ.get("RUN_SLOW") == "1"
+        or "slow" in (config.getoption("-m") or "")
+    ):
         return
     skip = pytest.mark.skip(reason="slow: run with --runslow or -m slow")
     for item in items:

@@ -8,10 +8,15 @@ from ddsp_repro.synths import FilteredNoiseSynth, HarmonicSynth
 
 def test_harmonic_synth_runs_both_steps_on_raw_outputs():
     synth = HarmonicSynth(n_samples=16000, sample_rate=16000)
-    audio = synth(amplitudes=torch.randn(2, 250, 1), harmonic_distribution=torch.randn(2, 250, 100),
-                  f0_hz=torch.full((2, 250, 1), 220.0))
+    audio = synth(
+        amplitudes=torch.randn(2, 250, 1),
+        harmonic_distribution=torch.randn(2, 250, 100),
+        f0_hz=torch.full((2, 250, 1), 220.0),
+    )
     assert audio.shape == (2, 16000) and torch.isfinite(audio).all()
-    controls = synth.get_controls(torch.randn(2, 250, 1), torch.randn(2, 250, 100), torch.full((2, 250, 1), 220.0))
+    controls = synth.get_controls(
+        torch.randn(2, 250, 1), torch.randn(2, 250, 100), torch.full((2, 250, 1), 220.0)
+    )
     assert torch.allclose(controls["harmonic_distribution"].sum(-1), torch.ones(2, 250), atol=1e-5)
     assert float(controls["amplitudes"].min()) >= 1e-7
 

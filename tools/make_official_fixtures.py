@@ -51,7 +51,10 @@ def paper_era(out: Path) -> None:
 
     rng = np.random.default_rng(SEED)
     f32 = np.float32
-    data: dict[str, np.ndarray] = {"ddsp_version": np.array(ddsp.__version__), "tf_version": np.array(tf.__version__)}
+    data: dict[str, np.ndarray] = {
+        "ddsp_version": np.array(ddsp.__version__),
+        "tf_version": np.array(tf.__version__),
+    }
 
     # Resampling: linear (TF1 mapping) and Hann-window upsampling.
     frames = rng.normal(size=(2, 10, 3)).astype(f32)
@@ -84,7 +87,13 @@ def paper_era(out: Path) -> None:
     )
     # Float64 reference for the same controls (official maths in double precision).
     with tf.device("/cpu:0"):
-        amps64 = core.resample(controls["amplitudes"] * controls["harmonic_distribution"], n_samples, method="window").numpy().astype(np.float64)
+        amps64 = (
+            core.resample(
+                controls["amplitudes"] * controls["harmonic_distribution"], n_samples, method="window"
+            )
+            .numpy()
+            .astype(np.float64)
+        )
         f_env = core.resample(f0 * np.arange(1, n_harm + 1, dtype=f32), n_samples).numpy().astype(np.float64)
     amps64 = np.where(f_env >= 8000.0, 0.0, amps64)
     phase64 = np.cumsum(2 * np.pi * f_env / 16000.0, axis=1)
@@ -145,7 +154,9 @@ def v2(out: Path) -> None:
     ref = np.load(out / "official_v0_0_6.npz")
     sig = ref["spec_audio"]
     loud = spectral_ops.compute_loudness(sig, sample_rate=16000, frame_rate=250, use_tf=True).numpy()
-    np.savez_compressed(out / "official_v2.npz", ddsp_version=np.array(ddsp.__version__), spec_audio=sig, loudness_v2=loud)
+    np.savez_compressed(
+        out / "official_v2.npz", ddsp_version=np.array(ddsp.__version__), spec_audio=sig, loudness_v2=loud
+    )
     print("wrote", out / "official_v2.npz", f"(ddsp {ddsp.__version__})")
 
 
@@ -163,10 +174,14 @@ def main() -> None:
     else:
         # Two processes: both official versions are the package `ddsp`.
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-        subprocess.run([sys.executable, __file__, "--out", str(args.out), "--part", "paper"], check=True, env=env)
+        subprocess.run(
+            [sys.executable, __file__, "--out", str(args.out), "--part", "paper"], check=True, env=env
+        )
         if args.v2_path:
             env["PYTHONPATH"] = str(args.v2_path)
-            subprocess.run([sys.executable, __file__, "--out", str(args.out), "--part", "v2"], check=True, env=env)
+            subprocess.run(
+                [sys.executable, __file__, "--out", str(args.out), "--part", "v2"], check=True, env=env
+            )
 
 
 if __name__ == "__main__":

@@ -53,7 +53,11 @@ def activations(
     net = load_crepe(model, frames.device, dtype)
     flat = frames.reshape(-1, FRAME_SIZE).to(dtype)
     with torch.inference_mode():
-        out = torch.cat([net(chunk) for chunk in flat.split(batch_size)]) if flat.shape[0] else flat.new_zeros(0, 360)
+        out = (
+            torch.cat([net(chunk) for chunk in flat.split(batch_size)])
+            if flat.shape[0]
+            else flat.new_zeros(0, 360)
+        )
     return out.float().reshape(*frames.shape[:-1], 360)
 
 

@@ -31,9 +31,9 @@ _FILTER_MULTIPLES = (32, 4, 4, 4, 8, 16)
 _KERNELS = (512, 64, 64, 64, 64, 64)
 _STRIDES = (4, 1, 1, 1, 1, 1)
 
-LAYER_NAMES = tuple(
-    f"conv{i}{suffix}" for i in range(1, 7) for suffix in ("", "-BN", "-maxpool")
-) + ("classifier",)
+LAYER_NAMES = tuple(f"conv{i}{suffix}" for i in range(1, 7) for suffix in ("", "-BN", "-maxpool")) + (
+    "classifier",
+)
 
 
 def _same_padding(kernel: int, stride: int, length: int) -> tuple[int, int]:
@@ -59,9 +59,7 @@ class Crepe(nn.Module):
         self.convs = nn.ModuleList(
             nn.Conv1d(channels[i], channels[i + 1], _KERNELS[i], stride=_STRIDES[i]) for i in range(6)
         )
-        self.norms = nn.ModuleList(
-            nn.BatchNorm1d(channels[i + 1], eps=1e-3, momentum=0.0) for i in range(6)
-        )
+        self.norms = nn.ModuleList(nn.BatchNorm1d(channels[i + 1], eps=1e-3, momentum=0.0) for i in range(6))
         self.classifier = nn.Linear(channels[-1] * 4, N_BINS)
         self.eval()
 
@@ -76,7 +74,7 @@ class Crepe(nn.Module):
         if layer not in LAYER_NAMES:
             raise ValueError(f"unknown CREPE layer {layer!r}; choose from {LAYER_NAMES}")
         x = frames[:, None, :]
-        for i, (conv, norm) in enumerate(zip(self.convs, self.norms), start=1):
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True), start=1):
             x = F.pad(x, _same_padding(conv.kernel_size[0], conv.stride[0], x.shape[-1]))
             x = F.relu(conv(x))
             if layer == f"conv{i}":

@@ -55,9 +55,7 @@ def check_finite(x: Tensor, name: str) -> None:
 
 
 # Scaling --------------------------------------------------------------------------------------
-def exp_sigmoid(
-    x: Tensor, exponent: float = 10.0, max_value: float = 2.0, threshold: float = 1e-7
-) -> Tensor:
+def exp_sigmoid(x: Tensor, exponent: float = 10.0, max_value: float = 2.0, threshold: float = 1e-7) -> Tensor:
     """Exponentiated sigmoid, the paper's positive-output nonlinearity (§B.5).
 
     ``max_value * sigmoid(x) ** log(exponent) + threshold``: bounded to ``[threshold, max_value]``,
@@ -70,7 +68,9 @@ def exp_sigmoid(
 # Unit conversions -----------------------------------------------------------------------------
 def midi_to_hz(notes: Tensor | float) -> Tensor:
     """MIDI note number to frequency in Hz (A4 = MIDI 69 = 440 Hz)."""
-    notes = torch.as_tensor(notes, dtype=torch.get_default_dtype()) if not isinstance(notes, Tensor) else notes
+    notes = (
+        torch.as_tensor(notes, dtype=torch.get_default_dtype()) if not isinstance(notes, Tensor) else notes
+    )
     return 440.0 * torch.pow(2.0, (notes - 69.0) / 12.0)
 
 
@@ -142,9 +142,7 @@ def upsample_with_windows(x: Tensor, n_timesteps: int) -> Tensor:
     """
     batch, n_frames, channels = x.shape
     if n_frames >= n_timesteps:
-        raise ValueError(
-            f"window upsampling cannot downsample: {n_frames} frames to {n_timesteps} timesteps"
-        )
+        raise ValueError(f"window upsampling cannot downsample: {n_frames} frames to {n_timesteps} timesteps")
     if n_timesteps % n_frames != 0:
         raise ValueError(
             f"window upsampling needs n_timesteps ({n_timesteps}) divisible by n_frames ({n_frames})"

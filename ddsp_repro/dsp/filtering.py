@@ -52,9 +52,7 @@ def crop_and_compensate_delay(
         raise ValueError(f"padding must be 'same' or 'valid', got {padding!r}")
     start = (ir_size - 1) // 2 - 1 if delay_compensation < 0 else delay_compensation
     if start + crop_size > audio.shape[-1]:
-        raise ValueError(
-            f"cannot drop {start} samples of delay and keep {crop_size} from {audio.shape[-1]}"
-        )
+        raise ValueError(f"cannot drop {start} samples of delay and keep {crop_size} from {audio.shape[-1]}")
     return audio[:, start : start + crop_size]
 
 
@@ -88,9 +86,7 @@ def fft_convolve(
     if impulse_response.shape[0] == 1 and batch > 1:
         impulse_response = impulse_response.expand(batch, -1, -1)
     if impulse_response.shape[0] != batch:
-        raise ValueError(
-            f"batch sizes differ: audio {batch}, impulse_response {impulse_response.shape[0]}"
-        )
+        raise ValueError(f"batch sizes differ: audio {batch}, impulse_response {impulse_response.shape[0]}")
     _, n_ir_frames, ir_size = impulse_response.shape
     frame_size = math.ceil(audio_size / n_ir_frames)
     n_audio_frames = math.ceil(audio_size / frame_size)
@@ -139,7 +135,10 @@ def apply_window_to_impulse_response(
     # tf.signal.hann_window(periodic=True) is periodic only for even lengths; odd lengths get the
     # symmetric window, and so do they here.
     window = torch.hann_window(
-        window_size, periodic=window_size % 2 == 0, dtype=impulse_response.dtype, device=impulse_response.device
+        window_size,
+        periodic=window_size % 2 == 0,
+        dtype=impulse_response.dtype,
+        device=impulse_response.device,
     )
     padding = ir_size - window_size
     if padding > 0:

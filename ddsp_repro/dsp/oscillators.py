@@ -221,9 +221,7 @@ def harmonic_synthesis(
             f"harmonic_distribution {tuple(harmonic_distribution.shape)}"
         )
     if n_samples % n_frames != 0:
-        raise ValueError(
-            f"n_samples ({n_samples}) must be a multiple of the number of frames ({n_frames})"
-        )
+        raise ValueError(f"n_samples ({n_samples}) must be a multiple of the number of frames ({n_frames})")
     for name, x in (
         ("frequencies", frequencies),
         ("amplitudes", amplitudes),

@@ -71,12 +71,14 @@ def compute_f0(
     n_frames = int(n_seconds * frame_rate) if padding == "end" else None
     if padding == "end" and n_frames < 1:
         raise ValueError(
-            f"audio of {x.shape[-1]} samples ({n_seconds:.4f} s) is shorter than one {1000 / frame_rate:g} ms frame"
+            f"audio of {x.shape[-1]} samples ({n_seconds:.4f} s) is shorter than one "
+            f"{1000 / frame_rate:g} ms frame"
         )
     from ddsp_repro.crepe.inference import predict
 
-    f0_hz, confidence = predict(x, hop, n_frames, model=model, viterbi=viterbi, padding=padding,
-                                batch_size=batch_size, dtype=dtype)
+    f0_hz, confidence = predict(
+        x, hop, n_frames, model=model, viterbi=viterbi, padding=padding, batch_size=batch_size, dtype=dtype
+    )
     if squeeze:
         return f0_hz[0], confidence[0]
     return f0_hz, confidence

@@ -145,9 +145,12 @@ def linear_to_mel_weight_matrix(
     """
     if not 0.0 <= lower_edge_hertz < upper_edge_hertz <= sample_rate / 2.0:
         raise ValueError(
-            f"need 0 <= lower_edge_hertz < upper_edge_hertz <= Nyquist, got {lower_edge_hertz}, {upper_edge_hertz}"
+            "need 0 <= lower_edge_hertz < upper_edge_hertz <= Nyquist, "
+            f"got {lower_edge_hertz}, {upper_edge_hertz}"
         )
-    m = _mel_matrix_np(num_mel_bins, num_spectrogram_bins, float(sample_rate), lower_edge_hertz, upper_edge_hertz)
+    m = _mel_matrix_np(
+        num_mel_bins, num_spectrogram_bins, float(sample_rate), lower_edge_hertz, upper_edge_hertz
+    )
     return torch.from_numpy(m.astype(np.float32))
 
 

@@ -42,7 +42,9 @@ def test_db_helpers_roundtrip_and_floor():
     db = dsp.power_to_db(p, range_db=80.0)
     np.testing.assert_allclose(db.numpy(), [0.0, -30.0, -80.0], atol=1e-5)
     np.testing.assert_allclose(dsp.db_to_power(db[:2]).numpy(), p[:2].numpy(), rtol=1e-5)
-    np.testing.assert_allclose(dsp.amplitude_to_db(torch.tensor([0.5])).numpy(), [20 * math.log10(0.5)], atol=1e-5)
+    np.testing.assert_allclose(
+        dsp.amplitude_to_db(torch.tensor([0.5])).numpy(), [20 * math.log10(0.5)], atol=1e-5
+    )
     np.testing.assert_allclose(dsp.db_to_amplitude(torch.tensor([-6.0206])).numpy(), [0.5], atol=1e-4)
 
 

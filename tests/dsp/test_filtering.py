@@ -14,7 +14,7 @@ def test_time_invariant_fft_convolve_matches_scipy():
     audio = rng.normal(size=(2, 3000)).astype(np.float32)
     ir = rng.normal(size=(2, 700)).astype(np.float32)
     out = dsp.fft_convolve(t(audio), t(ir), padding="valid", delay_compensation=0)
-    ref = np.stack([scipy.signal.fftconvolve(a, h) for a, h in zip(audio, ir)])
+    ref = np.stack([scipy.signal.fftconvolve(a, h) for a, h in zip(audio, ir, strict=True)])
     assert out.shape == (2, 3699)
     assert max_abs(out, ref) < 1e-4
 

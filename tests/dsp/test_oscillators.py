@@ -72,7 +72,9 @@ def test_short_signal_matches_official_float32_output():
 
     with np.load(DATA / "official_v0_0_6.npz") as ref:
         synth = HarmonicSynth(n_samples=3200)
-        controls = synth.get_controls(t(ref["harm_amp_logits"]), t(ref["harm_dist_logits"]), t(ref["harm_f0_hz"]))
+        controls = synth.get_controls(
+            t(ref["harm_amp_logits"]), t(ref["harm_dist_logits"]), t(ref["harm_f0_hz"])
+        )
         audio = synth.get_signal(**controls)
         assert max_abs(audio[:, :256], ref["harm_audio"][:, :256]) < 1e-4
 
@@ -102,8 +104,12 @@ def test_harmonics_above_nyquist_carry_no_energy():
     audio = dsp.harmonic_synthesis(f0, torch.ones(1, 250, 1), dist, 16000)
     assert float(audio.abs().max()) == 0.0
     # The synth's controls renormalise what is left below Nyquist.
-    controls = HarmonicSynth(n_samples=16000, scale_fn=None).get_controls(torch.ones(1, 250, 1), torch.ones(1, 250, 6), f0)
-    np.testing.assert_allclose(controls["harmonic_distribution"][0, 0].numpy(), [0.5, 0.5, 0, 0, 0, 0], atol=1e-7)
+    controls = HarmonicSynth(n_samples=16000, scale_fn=None).get_controls(
+        torch.ones(1, 250, 1), torch.ones(1, 250, 6), f0
+    )
+    np.testing.assert_allclose(
+        controls["harmonic_distribution"][0, 0].numpy(), [0.5, 0.5, 0, 0, 0, 0], atol=1e-7
+    )
 
 
 def test_gradients_are_finite():

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print timings and memory, never tests."""
