@@ -107,9 +107,7 @@ def main() -> None:
     versions = [
         str(np.load(DATA / name)["ddsp_version"]) for name in ("official_v0_0_6.npz", "official_v2.npz")
     ]
-    print(
-        f"official fixtures: ddsp {' and '.join(versions)}; CREPE: {crepe.weights_path('tiny').parent}"
-    )
+    print(f"official fixtures: ddsp {' and '.join(versions)}; CREPE: {crepe.weights_path('tiny').parent}")
     print("| piece | max abs difference |\n|---|---|")
     for name, value in rows():
         print(f"| {name} | {value} |")

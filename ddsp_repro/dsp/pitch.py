@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -43,7 +44,7 @@ def compute_f0(
         frame_rate: frames per second; ``16000 / frame_rate`` must be an integer hop.
         model: ``"full"`` (the paper's and the metrics') or ``"tiny"``.
         viterbi: Viterbi decoding (default, as the paper's features) or weighted argmax.
-        padding: ``"end"`` gives ``int(seconds * frame_rate)`` frames, frame ``i`` covering
+        padding: ``"end"`` gives ``ceil(seconds * frame_rate)`` frames, frame ``i`` covering
             samples ``[i * hop, i * hop + 1024)`` (paper-era code and TFDS NSynth: 1000 frames
             for 4 s); ``"center"`` gives ``1 + n_samples // hop`` frames centred on the hop grid.
         batch_size: frames per network call.
@@ -59,6 +60,8 @@ def compute_f0(
         x = x[None]
     if x.dim() != 2:
         raise ValueError(f"audio must have shape [batch, n_samples] or [n_samples], got {tuple(x.shape)}")
+    if x.shape[-1] == 0:
+        raise ValueError("audio is empty")
     if not torch.is_floating_point(x):
         raise TypeError(f"audio must be floating point in [-1, 1], got dtype {x.dtype}")
     if not bool(torch.isfinite(x).all()):
@@ -68,12 +71,7 @@ def compute_f0(
     hop = CREPE_SAMPLE_RATE // frame_rate
     n_seconds = x.shape[-1] / sample_rate
     x = resample_audio(x.float(), sample_rate, CREPE_SAMPLE_RATE)
-    n_frames = int(n_seconds * frame_rate) if padding == "end" else None
-    if padding == "end" and n_frames < 1:
-        raise ValueError(
-            f"audio of {x.shape[-1]} samples ({n_seconds:.4f} s) is shorter than one "
-            f"{1000 / frame_rate:g} ms frame"
-        )
+    n_frames = math.ceil(n_seconds * frame_rate - 1e-9) if padding == "end" else None
     from ddsp_repro.crepe.inference import predict
 
     f0_hz, confidence = predict(

@@ -81,6 +81,7 @@ def test_loudness_padding_frame_counts():
     assert dsp.compute_loudness(audio, padding="center").shape == (2, 1001)
     assert dsp.compute_loudness(audio, semantics="v2").shape == (2, 1001)
     assert dsp.compute_loudness(audio, semantics="v2", padding="end").shape == (2, 1000)
+    assert dsp.compute_loudness(torch.randn(2, 64010)).shape == (2, 1001)  # ceil(n / hop), as v0.0.6
 
 
 def test_loudness_is_differentiable():
