@@ -110,7 +110,9 @@ def run_demo(out_dir: Path, seed: int = 0, crepe_model: str = "tiny") -> DemoRes
         wav_paths[name] = path
 
     dry = parts["dry"]
-    f0_measured, confidence = dsp.compute_f0(dry[0], model=crepe_model)
+    # Centred frames line CREPE up with the controls' time grid (end padding would lead by 32 ms).
+    f0_measured, confidence = dsp.compute_f0(dry[0], model=crepe_model, padding="center")
+    f0_measured, confidence = f0_measured[:-1], confidence[:-1]
     loudness = dsp.compute_loudness(dry)[0]
     target_f0 = controls["f0_hz"][0, :, 0]
     voiced = confidence > 0.85
