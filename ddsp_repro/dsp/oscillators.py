@@ -182,7 +182,7 @@ def _rise(hop: int, method: str, device: torch.device) -> Tensor:
 
 
 def _f0_envelope(f0_hz: Tensor, hop: int) -> Tensor:
-    """Linearly interpolated f0 at audio rate ``[batch, n_frames * hop]`` (float32, as the kernel forms it)."""
+    """Linearly interpolated f0 at audio rate, ``[batch, n_frames * hop]``, formed as the kernel does."""
     f = f0_hz.to(torch.float64)
     f_next = torch.cat([f[:, 1:], f[:, -1:]], dim=1)
     frac = torch.arange(hop, device=f.device, dtype=torch.float64) / hop
