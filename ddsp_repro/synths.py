@@ -34,6 +34,7 @@ class HarmonicSynth(nn.Module):
         scale_fn: applied to amplitudes and distribution; ``None`` to pass controls directly.
         normalize_below_nyquist: remove harmonics at or above Nyquist before normalising.
         amp_resample_method: ``"window"`` (official) or ``"linear"``.
+        implementation: see `harmonic_synthesis` (``"auto"`` uses the fused kernel where it can).
     """
 
     def __init__(
@@ -43,8 +44,10 @@ class HarmonicSynth(nn.Module):
         scale_fn: ScaleFn | None = core.exp_sigmoid,
         normalize_below_nyquist: bool = True,
         amp_resample_method: str = "window",
+        implementation: str = "auto",
     ) -> None:
         super().__init__()
+        self.implementation = implementation
         self.n_samples = n_samples
         self.sample_rate = sample_rate
         self.scale_fn = scale_fn
@@ -75,6 +78,7 @@ class HarmonicSynth(nn.Module):
             n_samples=self.n_samples,
             sample_rate=self.sample_rate,
             amp_resample_method=self.amp_resample_method,
+            implementation=self.implementation,
         )
 
     def forward(self, amplitudes: Tensor, harmonic_distribution: Tensor, f0_hz: Tensor) -> Tensor:

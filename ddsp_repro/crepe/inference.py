@@ -43,12 +43,13 @@ def normalize_frames(frames: Tensor) -> Tensor:
 def activations(
     frames: Tensor,
     model: str = "full",
-    batch_size: int = 1024,
+    batch_size: int = 256,
     dtype: torch.dtype = torch.float32,
 ) -> Tensor:
     """360-bin CREPE activations for normalised frames ``[..., 1024]`` -> ``[..., 360]``.
 
-    Runs under ``torch.inference_mode`` in chunks of `batch_size` frames.
+    Runs under ``torch.inference_mode`` in chunks of `batch_size` frames. 256 full-model frames
+    need about 0.3 GB for the first layer's output; 1024 measured 4% faster for 0.5 GB more.
     """
     net = load_crepe(model, frames.device, dtype)
     flat = frames.reshape(-1, FRAME_SIZE).to(dtype)
@@ -68,7 +69,7 @@ def predict(
     model: str = "full",
     viterbi: bool = True,
     padding: str = "end",
-    batch_size: int = 1024,
+    batch_size: int = 256,
     dtype: torch.dtype = torch.float32,
 ) -> tuple[Tensor, Tensor]:
     """f0 (Hz) and confidence ``[batch, n_frames]`` for 16 kHz audio ``[batch, n_samples]``."""

@@ -141,3 +141,12 @@ def test_network_matches_torchcrepe(capacity):
     with torch.no_grad():
         theirs = reference(frames, embed=False)
     assert float((ours - theirs).abs().max()) < 1e-5
+
+
+def test_bf16_mode_within_one_cent_of_float32():
+    audio = _tone(440.0, seconds=0.25)
+    f32, conf = dsp.compute_f0(audio, model="tiny", frame_rate=50)
+    bf16, _ = dsp.compute_f0(audio, model="tiny", frame_rate=50, dtype=torch.bfloat16)
+    confident = conf > 0.5
+    assert confident.any()
+    assert np.max(_cents(bf16[confident], f32[confident])) < 1.0
