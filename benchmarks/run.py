@@ -13,6 +13,8 @@ Cases:
 - synth fwd, synth fwd+bwd: harmonic synthesis at the paper's batch (16 x 4 s x 100 harmonics,
   16 kHz), `implementation="auto"` against `implementation="reference"`.
 - loss fwd, loss fwd+bwd: `MultiScaleSpectralLoss` against a plain loop over FFT sizes.
+- train step supervised_nsynth: forward, loss, backward, clipping and Adam for the 6.99M-parameter
+  supervised NSynth autoencoder, with the synth's fast path against its reference.
 - noise, reverb: `FilteredNoiseSynth` (65 bands, 1000 frames) and a trainable 48,000-tap `Reverb`,
   absolute figures only.
 - crepe full 4 s: `compute_f0` (CREPE full, Viterbi, 1000 frames) against the bare network forward
@@ -144,6 +146,40 @@ def _noise_reverb_case(which: str, backward: bool, args) -> dict[str, Callable[[
     return {"fast": step}
 
 
+def _train_step_case(args) -> dict[str, Callable[[], object]]:
+    """One optimisation step of supervised_nsynth (6.99M parameters): forward, multi-scale spectral
+    loss, backward, gradient clipping at 3.0 and an Adam update, at the paper's batch."""
+    from ddsp_repro.losses import MultiScaleSpectralLoss
+    from ddsp_repro.models import Autoencoder, AutoencoderConfig
+
+    g = torch.Generator().manual_seed(0)
+    n_frames, n_samples = int(args.seconds * 250), int(args.seconds * SR)
+    audio = (0.1 * torch.randn(args.batch, n_samples, generator=g)).to(args.device)
+    f0 = (100 + 500 * torch.rand(args.batch, 1, generator=g)).expand(args.batch, n_frames).to(args.device)
+    loudness = (-60 + 30 * torch.rand(args.batch, n_frames, generator=g)).to(args.device)
+    loss_fn = MultiScaleSpectralLoss()
+
+    def make(implementation: str):
+        torch.manual_seed(0)
+        config = AutoencoderConfig(
+            n_samples=n_samples, n_frames=n_frames, synth_implementation=implementation
+        )
+        model = Autoencoder(config).to(args.device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(audio, f0, loudness)["audio"], audio)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 3.0)
+            optimizer.step()
+            return loss
+
+        return step
+
+    return {"fast": make("auto"), "reference": make("reference")}
+
+
 CASES = {
     "synth fwd": lambda a: _synth_case(False, a),
     "synth fwd+bwd": lambda a: _synth_case(True, a),
@@ -153,6 +189,7 @@ CASES = {
     "noise fwd+bwd": lambda a: _noise_reverb_case("noise", True, a),
     "reverb fwd": lambda a: _noise_reverb_case("reverb", False, a),
     "reverb fwd+bwd": lambda a: _noise_reverb_case("reverb", True, a),
+    "train step supervised_nsynth": _train_step_case,
     "crepe full 4 s": _crepe_case,
 }
 
@@ -202,7 +239,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--harmonics", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--crepe-repeats", type=int, default=2)
+    parser.add_argument(
+        "--crepe-repeats", type=int, default=2, help="repeats of the slow cases (CREPE, train step)"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--only", default="", help="run cases whose name contains this text")
@@ -227,7 +266,7 @@ def main() -> None:
     for case, build in CASES.items():
         if args.only and args.only not in case:
             continue
-        repeats = args.crepe_repeats if case.startswith("crepe") else args.repeats
+        repeats = args.crepe_repeats if case.startswith(("crepe", "train")) else args.repeats
         times = _time_interleaved(build(args), repeats, args.device)
         variants = list(times)
         med = {v: statistics.median(times[v]) for v in variants}

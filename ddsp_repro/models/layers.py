@@ -1,0 +1,46 @@
+"""Small building blocks with the official Keras conventions (appendix B; v0.0.6 training/nn.py)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["FcStack", "InstanceNormalize"]
+
+
+class FcStack(nn.Sequential):
+    """``layers`` x [Dense(ch) -> LayerNorm -> leaky ReLU(0.2)].
+
+    The paper's figures say ReLU; the official code uses leaky ReLU with TF's default slope 0.2 and
+    Keras' LayerNorm epsilon 1e-3. We follow the code. ``layers=0`` is the identity (tiny model).
+    """
+
+    def __init__(self, in_features: int, ch: int = 512, layers: int = 3) -> None:
+        blocks: list[nn.Module] = []
+        for i in range(layers):
+            blocks += [
+                nn.Linear(in_features if i == 0 else ch, ch),
+                nn.LayerNorm(ch, eps=1e-3),
+                nn.LeakyReLU(0.2),
+            ]
+        super().__init__(*blocks)
+        self.out_features = ch if layers > 0 else in_features
+
+
+class InstanceNormalize(nn.Module):
+    """Per-example, per-channel normalisation over time with a learnable scale and shift.
+
+    ``x [batch, time, channels]``; mean and (biased) variance over time, eps 1e-5, as the official
+    ``Normalize('instance')`` applied to the MFCCs.
+    """
+
+    def __init__(self, channels: int, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(channels))
+        self.shift = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+
+    def forward(self, x: Tensor) -> Tensor:
+        mean = x.mean(dim=1, keepdim=True)
+        var = x.var(dim=1, keepdim=True, correction=0)
+        return (x - mean) / torch.sqrt(var + self.eps) * self.scale + self.shift
