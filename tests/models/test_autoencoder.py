@@ -24,8 +24,16 @@ def test_small_autoencoder_forward_and_gradients():
 
 
 def test_reverb_model_without_z():
-    config = AutoencoderConfig(n_samples=8000, n_frames=125, n_harmonics=10, ch=16, rnn_channels=16, z_dims=None,
-                               reverb=True, reverb_length=2000)
+    config = AutoencoderConfig(
+        n_samples=8000,
+        n_frames=125,
+        n_harmonics=10,
+        ch=16,
+        rnn_channels=16,
+        z_dims=None,
+        reverb=True,
+        reverb_length=2000,
+    )
     model = Autoencoder(config)
     out = model(torch.randn(1, 8000) * 0.1, torch.full((1, 125), 300.0), torch.full((1, 125), -30.0))
     assert "z" not in out and out["audio"].shape == (1, 8000)
