@@ -1,12 +1,17 @@
 """Additive synthesis: a bank of sinusoidal oscillators and the harmonic synthesiser (paper §3.1, eq. 1-2).
 
 Phase accuracy. The official code takes ``sin(cumsum(omega))`` in float32, which drifts from
-exact arithmetic by about 0.5 rad after one second at 16 kHz. Here phase is accumulated so that
-no float32 sum ever runs longer than one frame (or one 64-sample chunk): the per-frame (per-chunk)
-phase offsets are summed in float64 and wrapped to one cycle before they come back to the
-signal's dtype. This keeps 4 s of audio within ~1e-5 rad of exact on every device (on devices
-without float64, such as Apple's MPS, that short sum runs on the CPU), while on short signals the
-output agrees with the official float32 code to within its own rounding.
+exact arithmetic by about 0.5 rad after one second at 16 kHz. Here no long float32 sum ever
+happens: `harmonic_synthesis` evaluates the fundamental's phase in closed form (f0 is linear
+between frames) in float64 and gives harmonic k exactly k times it; `oscillator_bank`, for
+arbitrary sample-wise frequencies, sums Hz within 64-sample chunks and adds float64 chunk offsets.
+4 s of audio stays within ~1e-5 of exact on every device (where a device has no float64, such as
+Apple's MPS, those short sums run on the CPU), and short signals agree with the official float32
+output to within its own rounding.
+
+Speed. `harmonic_synthesis` has three interchangeable implementations (see its docstring): a
+fused C kernel (`native.py`, `_harmonic_kernel.c`) that never forms ``[batch, n_samples,
+n_harmonics]`` tensors, a chunked pure-PyTorch path, and a plain reference.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from torch import Tensor
 from ddsp_repro.dsp.core import check_finite, check_rank, resample
 
 __all__ = [
+    "accumulate_phase",
+    "fundamental_phase",
+    "fused_kernel_available",
     "get_harmonic_frequencies",
     "harmonic_synthesis",
     "normalize_harmonics",
