@@ -12,7 +12,7 @@ import torch
 torch.set_num_threads(1)
 torch.manual_seed(0)
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "fixtures"
 
 
 def pytest_addoption(parser):

@@ -1,4 +1,4 @@
-"""Print how far ddsp-repro is from the official TensorFlow outputs stored in tests/data (markdown).
+"""Print how far ddsp-repro is from the official TensorFlow outputs stored in tests/fixtures (markdown).
 
 python -m tools.compare_official
 """
@@ -15,7 +15,7 @@ from ddsp_repro.effects import Reverb
 from ddsp_repro.losses import MultiScaleSpectralLoss
 from ddsp_repro.synths import FilteredNoiseSynth, HarmonicSynth
 
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 
 
 def _diff(a, b) -> float:

@@ -7,7 +7,7 @@ ddsp-repro's own (the tests only read the .npz files this writes):
     pip install tensorflow-cpu==2.21.0 tf-keras gin-config librosa==0.11.0 scipy "setuptools<70"
     pip install --no-deps ddsp==0.0.6                       # paper-era code (ICLR 2020 release)
     pip install --no-deps --target /tmp/ddsp_v2 ddsp==3.7.0  # v2 loudness
-    python tools/make_official_fixtures.py --v2-path /tmp/ddsp_v2 --out tests/data
+    python tools/make_official_fixtures.py --v2-path /tmp/ddsp_v2 --out tests/fixtures
 
 Inputs are drawn from a fixed seed and stored beside the outputs, so the tests feed exactly the
 same numbers to ddsp-repro. (`ddsp.spectral_ops` imports `crepe`, whose install downloads
@@ -162,7 +162,7 @@ def v2(out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("tests/data"))
+    parser.add_argument("--out", type=Path, default=Path("tests/fixtures"))
     parser.add_argument("--v2-path", type=Path, help="folder where ddsp 3.x was installed with --target")
     parser.add_argument("--part", choices=["paper", "v2"], help=argparse.SUPPRESS)
     args = parser.parse_args()

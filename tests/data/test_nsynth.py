@@ -1,0 +1,56 @@
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ddsp_repro.data.nsynth import gansynth_subset, read_examples
+
+
+def _write_nsynth(root, split="train", notes=None):
+    folder = root / f"nsynth-{split}"
+    (folder / "audio").mkdir(parents=True)
+    notes = notes or [
+        ("string_acoustic_001-060-100", 60, "string", "acoustic"),
+        ("string_acoustic_001-090-100", 90, "string", "acoustic"),
+        ("keyboard_electronic_002-060-050", 60, "keyboard", "electronic"),
+    ]
+    meta = {}
+    for note_str, pitch, family, source in notes:
+        sf.write(folder / "audio" / f"{note_str}.wav", np.zeros(64000, np.float32), 16000, subtype="PCM_16")
+        meta[note_str] = {
+            "pitch": pitch,
+            "velocity": 100,
+            "instrument_str": note_str[:-8],
+            "instrument_family_str": family,
+            "instrument_source_str": source,
+            "sample_rate": 16000,
+        }
+    (folder / "examples.json").write_text(json.dumps(meta))
+    return folder
+
+
+def test_reads_examples_and_filters_the_gansynth_subset(tmp_path):
+    _write_nsynth(tmp_path)
+    examples = read_examples(tmp_path, "train")
+    assert [e.note_str for e in examples] == sorted(e.note_str for e in examples)
+    assert all(e.path.is_file() for e in examples)
+    subset = gansynth_subset(examples)
+    assert [e.note_str for e in subset] == ["string_acoustic_001-060-100"]  # acoustic, pitch 24-84
+
+
+def test_missing_split_names_what_to_do(tmp_path):
+    with pytest.raises(FileNotFoundError, match="ddsp_repro.data.builtin"):
+        read_examples(tmp_path, "valid")
+    with pytest.raises(ValueError, match="split"):
+        read_examples(tmp_path, "training")
+
+
+def test_malformed_metadata_is_reported(tmp_path):
+    folder = _write_nsynth(tmp_path)
+    (folder / "examples.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        read_examples(tmp_path, "train")
+    (folder / "examples.json").write_text(json.dumps({"x-060-100": {"pitch": 60}}))
+    with pytest.raises(ValueError, match="lacks a field"):
+        read_examples(tmp_path, "train")
