@@ -1,0 +1,152 @@
+"""Your own recordings: a folder of wav/flac/ogg/mp3 files, any sample rate, mono or stereo.
+
+Each file is read, mixed to mono, resampled to 16 kHz and cut into 4 s windows with a 1 s hop (the
+last window zero-padded), as the official `prepare_tfrecord` does for the solo-instrument data.
+Files that cannot be used are skipped and counted by reason, never silently: unreadable or
+truncated files, files holding NaN or infinite samples, and silent files. A file shorter than one
+window becomes one zero-padded window, as officially, and is counted too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "AUDIO_SUFFIXES",
+    "AudioFileError",
+    "RecordingWindows",
+    "find_audio_files",
+    "load_audio",
+    "scan_recordings",
+    "split_windows",
+]
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+SILENCE_PEAK = 1e-4  # below this peak amplitude (-80 dBFS) a file counts as silent
+
+
+class AudioFileError(ValueError):
+    """A file that cannot be used, with the file's path and the reason."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def find_audio_files(folder: str | Path) -> list[Path]:
+    """Audio files below `folder` (recursively), sorted; a clear error if there are none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder of recordings")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+    if not files:
+        raise FileNotFoundError(f"{folder} holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
+    return files
+
+
+def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
+    """Mono float32 audio at `sample_rate` from any file libsndfile reads.
+
+    Raises:
+        AudioFileError: unreadable/truncated file, NaN or infinite samples, or silence.
+    """
+    import soundfile as sf
+    from scipy.signal import resample_poly
+
+    path = Path(path)
+    try:
+        audio, file_rate = sf.read(path, dtype="float32", always_2d=True)
+    except Exception as exc:  # libsndfile raises several types for corrupt input
+        raise AudioFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from exc
+    if audio.size == 0:
+        raise AudioFileError(path, "empty (no samples)")
+    if not np.isfinite(audio).all():
+        raise AudioFileError(path, "holds NaN or infinite samples")
+    mono = audio.mean(axis=1)
+    if np.abs(mono).max() < SILENCE_PEAK:
+        raise AudioFileError(path, "silent (peak below -80 dBFS)")
+    if file_rate != sample_rate:
+        g = np.gcd(int(file_rate), int(sample_rate))
+        mono = resample_poly(mono, sample_rate // g, int(file_rate) // g).astype(np.float32)
+    return mono
+
+
+def split_windows(audio: np.ndarray, window: int, hop: int) -> np.ndarray:
+    """``[n_windows, window]``: windows every `hop` samples, the last one zero-padded."""
+    n = max(1, int(np.ceil(max(len(audio) - window, 0) / hop)) + 1)
+    padded = np.zeros((n - 1) * hop + window, dtype=np.float32)
+    padded[: len(audio)] = audio
+    return np.lib.stride_tricks.sliding_window_view(padded, window)[::hop].copy()
+
+
+@dataclass
+class RecordingWindows:
+    """Windows cut from a folder of recordings, with where each came from and what was skipped."""
+
+    audio: np.ndarray  # [n_windows, window] float32
+    files: list[Path]  # source file of each window
+    splits: list[str]  # "train" or "valid" per window
+    skipped: dict[str, list[Path]] = field(default_factory=dict)  # reason -> files
+    padded_short_files: list[Path] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.audio)} windows from {len(set(self.files))} files"]
+        if self.padded_short_files:
+            parts.append(f"{len(self.padded_short_files)} shorter than a window (zero-padded)")
+        for reason, paths in sorted(self.skipped.items()):
+            names = ", ".join(p.name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+            parts.append(f"skipped {len(paths)} {reason}: {names}")
+        return "; ".join(parts)
+
+
+def _heldout(path: Path, fraction: float) -> bool:
+    return (
+        fraction > 0 and int(hashlib.sha256(path.name.encode()).hexdigest(), 16) % 10_000 < fraction * 10_000
+    )
+
+
+def scan_recordings(
+    folder: str | Path,
+    sample_rate: int = 16000,
+    window_seconds: float = 4.0,
+    hop_seconds: float = 1.0,
+    valid_fraction: float = 0.0,
+) -> RecordingWindows:
+    """Read every usable file of `folder` into windows; whole files go to the held-out split.
+
+    Raises:
+        FileNotFoundError: no folder or no audio files.
+        ValueError: no file was usable (the message lists why each was skipped).
+    """
+    window, hop = int(window_seconds * sample_rate), int(hop_seconds * sample_rate)
+    chunks, files, splits = [], [], []
+    skipped: dict[str, list[Path]] = defaultdict(list)
+    short: list[Path] = []
+    for path in find_audio_files(folder):
+        try:
+            audio = load_audio(path, sample_rate)
+        except AudioFileError as exc:
+            skipped[exc.reason.split(" (")[0]].append(path)
+            continue
+        if len(audio) < window:
+            short.append(path)
+        windows = split_windows(audio, window, hop)
+        chunks.append(windows)
+        files += [path] * len(windows)
+        splits += ["valid" if _heldout(path, valid_fraction) else "train"] * len(windows)
+    result = RecordingWindows(
+        audio=np.concatenate(chunks) if chunks else np.zeros((0, window), np.float32),
+        files=files,
+        splits=splits,
+        skipped=dict(skipped),
+        padded_short_files=short,
+    )
+    if not chunks:
+        raise ValueError(f"no usable recordings in {folder}: {result.summary()}")
+    return result
