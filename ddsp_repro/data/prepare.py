@@ -1,0 +1,315 @@
+"""Compute conditioning features once, offline: `python -m ddsp_repro.data.prepare SRC OUT`.
+
+SRC is an NSynth-format folder (raw NSynth or `ddsp_repro.data.builtin`) or a folder of your own
+recordings. For every 4 s example this stores the audio with CREPE f0 and confidence (Viterbi,
+250 Hz, end padding: 1000 frames, as TFDS NSynth) and paper-era loudness (dB, 250 Hz), in shards
+of `--shard-size` examples, computed by `--workers` processes with a progress bar.
+
+Safe to interrupt: each shard is written to a temporary file and renamed into place, so a shard
+file either is complete or does not exist, and a rerun skips the shards already there. The
+manifest (`manifest.json`) records the feature settings and a hash of the source files' contents;
+a rerun whose settings or sources differ stops with a "stale cache" error instead of mixing them
+(`--overwrite` starts afresh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing as mp
+import os
+import shutil
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["FeatureSettings", "StaleCacheError", "load_prepared", "prepare"]
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+
+
+class StaleCacheError(RuntimeError):
+    """OUT holds features computed with other settings or from other sources."""
+
+
+@dataclass(frozen=True)
+class FeatureSettings:
+    sample_rate: int = 16000
+    frame_rate: int = 250
+    n_seconds: float = 4.0
+    crepe_model: str = "full"
+    viterbi: bool = True
+    f0_padding: str = "end"
+    loudness_semantics: str = "paper"
+    split: str = "train"  # NSynth sources only
+    gansynth_subset: bool = True  # NSynth sources only
+    valid_fraction: float = 0.0  # recordings only: whole files held out
+
+
+def _source_items(
+    src: Path, settings: FeatureSettings
+) -> tuple[str, list[dict], dict[str, list[str]], list[Path]]:
+    """(kind, items, skipped-at-scan, source files). Items carry a path or the audio itself."""
+    from ddsp_repro.data.nsynth import gansynth_subset, read_examples
+    from ddsp_repro.data.recordings import scan_recordings
+
+    if (src / f"nsynth-{settings.split}" / "examples.json").is_file():
+        examples = read_examples(src, settings.split)
+        if settings.gansynth_subset:
+            examples = gansynth_subset(examples)
+        items = [
+            {
+                "id": e.note_str,
+                "path": str(e.path),
+                "pitch": e.pitch,
+                "velocity": e.velocity,
+                "instrument": e.instrument_str,
+                "family": e.instrument_family_str,
+            }
+            for e in examples
+        ]
+        files = [src / f"nsynth-{settings.split}" / "examples.json"] + [e.path for e in examples]
+        return "nsynth", items, {}, files
+    windows = scan_recordings(
+        src, settings.sample_rate, settings.n_seconds, valid_fraction=settings.valid_fraction
+    )
+    counters: dict[str, int] = {}
+    items = []
+    for audio, path, split in zip(windows.audio, windows.files, windows.splits, strict=True):
+        counters[str(path)] = counters.get(str(path), -1) + 1
+        items.append({"id": f"{path.relative_to(src)}#{counters[str(path)]}", "audio": audio, "split": split})
+    skipped = {reason: [str(p) for p in paths] for reason, paths in windows.skipped.items()}
+    return (
+        "recordings",
+        items,
+        skipped,
+        sorted(set(windows.files) | {p for ps in windows.skipped.values() for p in ps}),
+    )
+
+
+def _content_hash(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(str(path.name).encode())
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, int, list[str]]:
+    """Features for one shard, written atomically. Returns (shard index, examples kept, skipped ids)."""
+    import torch
+
+    from ddsp_repro.data.recordings import AudioFileError, load_audio
+    from ddsp_repro.dsp import compute_f0, compute_loudness
+
+    index, items, settings_dict, out = job
+    settings = FeatureSettings(**settings_dict)
+    torch.set_num_threads(1)
+    n_samples = int(settings.n_seconds * settings.sample_rate)
+    kept, audios, skipped = [], [], []
+    for item in items:
+        try:
+            audio = item["audio"] if "audio" in item else load_audio(item["path"], settings.sample_rate)
+        except AudioFileError:
+            skipped.append(item["id"])
+            continue
+        fitted = np.zeros(n_samples, np.float32)
+        fitted[: min(n_samples, len(audio))] = audio[:n_samples]
+        audios.append(fitted)
+        kept.append(item)
+    arrays: dict[str, np.ndarray] = {
+        "ids": np.array([i["id"] for i in kept], dtype=str),
+        "skipped_ids": np.array(skipped, dtype=str),
+    }
+    if kept:
+        batch = torch.from_numpy(np.stack(audios))
+        f0_hz, confidence = compute_f0(
+            batch,
+            settings.sample_rate,
+            settings.frame_rate,
+            model=settings.crepe_model,
+            viterbi=settings.viterbi,
+            padding=settings.f0_padding,
+        )
+        loudness = compute_loudness(
+            batch, settings.sample_rate, settings.frame_rate, semantics=settings.loudness_semantics
+        )
+        arrays.update(
+            audio=batch.numpy(),
+            f0_hz=f0_hz.numpy(),
+            f0_confidence=confidence.numpy(),
+            loudness_db=loudness.numpy(),
+        )
+        for key in ("pitch", "velocity", "instrument", "family", "split"):
+            if key in kept[0]:
+                arrays[key] = np.array([i[key] for i in kept])
+    final = Path(out) / f"shard-{index:05d}.npz"
+    partial = final.with_name(f".{final.name}.partial")
+    with open(partial, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(partial, final)
+    return index, len(kept), skipped
+
+
+def prepare(
+    src: str | Path,
+    out: str | Path,
+    settings: FeatureSettings = FeatureSettings(),
+    workers: int = 1,
+    shard_size: int = 32,
+    overwrite: bool = False,
+    limit: int | None = None,
+    progress: bool = True,
+) -> dict:
+    """Compute features for every example of `src` into shards under `out`; returns the manifest."""
+    from tqdm import tqdm
+
+    src, out = Path(src), Path(out)
+    kind, items, scan_skipped, files = _source_items(src, settings)
+    if limit is not None:
+        items = items[:limit]
+    if not items:
+        raise ValueError(f"{src} has no examples to prepare")
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "source": str(src.resolve()),
+        "source_kind": kind,
+        "settings": asdict(settings),
+        "source_hash": _content_hash(files),
+        "n_items": len(items),
+        "shard_size": shard_size,
+        "limit": limit,
+        "skipped_at_scan": scan_skipped,
+    }
+    manifest_path = out / MANIFEST
+    if overwrite and out.exists():
+        shutil.rmtree(out)
+    if manifest_path.is_file():
+        old = json.loads(manifest_path.read_text())
+        differs = [
+            k
+            for k in ("format_version", "source_kind", "settings", "source_hash", "n_items", "shard_size")
+            if old.get(k) != manifest[k]
+        ]
+        if differs:
+            raise StaleCacheError(
+                f"{out} holds features made with different {', '.join(differs)}; "
+                "rerun with --overwrite to recompute, or choose another OUT"
+            )
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = manifest_path.with_name(f".{MANIFEST}.partial")
+    tmp.write_text(json.dumps(manifest, indent=2))
+    os.replace(tmp, manifest_path)
+
+    shards = [items[i : i + shard_size] for i in range(0, len(items), shard_size)]
+    jobs = [
+        (i, shard, asdict(settings), str(out))
+        for i, shard in enumerate(shards)
+        if not (out / f"shard-{i:05d}.npz").is_file()
+    ]
+    done = len(shards) - len(jobs)
+    bar = tqdm(
+        total=len(shards),
+        initial=done,
+        desc="preparing features",
+        unit="shard",
+        disable=not progress,
+        file=sys.stderr,
+    )
+    if workers > 1 and len(jobs) > 1:
+        with mp.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
+            for _ in pool.imap_unordered(_compute_shard, jobs):
+                bar.update(1)
+    else:
+        for job in jobs:
+            _compute_shard(job)
+            bar.update(1)
+    bar.close()
+    return summarize(out)
+
+
+def summarize(out: str | Path) -> dict:
+    """Counts over the finished shards of `out` (examples kept and skipped)."""
+    out = Path(out)
+    manifest = json.loads((out / MANIFEST).read_text())
+    kept = skipped = 0
+    for shard in sorted(out.glob("shard-*.npz")):
+        with np.load(shard) as data:
+            kept += len(data["ids"])
+            skipped += len(data["skipped_ids"])
+    n_shards = -(-manifest["n_items"] // manifest["shard_size"])
+    return {
+        **manifest,
+        "examples": kept,
+        "skipped_unreadable": skipped,
+        "complete": len(list(out.glob("shard-*.npz"))) == n_shards,
+    }
+
+
+def load_prepared(out: str | Path) -> dict[str, np.ndarray]:
+    """All shards of a finished preparation, concatenated (a clear error if it is unfinished)."""
+    out = Path(out)
+    if not (out / MANIFEST).is_file():
+        raise FileNotFoundError(
+            f"{out} has no {MANIFEST}: run `python -m ddsp_repro.data.prepare SRC {out}` first"
+        )
+    summary = summarize(out)
+    if not summary["complete"]:
+        raise RuntimeError(f"{out} is unfinished; rerun the same prepare command to resume it")
+    parts: dict[str, list[np.ndarray]] = {}
+    for shard in sorted(out.glob("shard-*.npz")):
+        with np.load(shard) as data:
+            if len(data["ids"]) == 0:
+                continue
+            for key in data.files:
+                if key != "skipped_ids":
+                    parts.setdefault(key, []).append(data[key])
+    return {key: np.concatenate(values) for key, values in parts.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("src", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--shard-size", type=int, default=32)
+    parser.add_argument("--crepe-model", choices=["full", "tiny"], default="full")
+    parser.add_argument("--split", choices=["train", "valid", "test"], default="train", help="NSynth sources")
+    parser.add_argument(
+        "--all-instruments", action="store_true", help="NSynth: keep non-acoustic and all pitches"
+    )
+    parser.add_argument(
+        "--valid-fraction", type=float, default=0.0, help="recordings: share of files held out"
+    )
+    parser.add_argument("--limit", type=int, help="only the first N examples")
+    parser.add_argument("--overwrite", action="store_true")
+    args = parser.parse_args()
+    settings = FeatureSettings(
+        crepe_model=args.crepe_model,
+        split=args.split,
+        gansynth_subset=not args.all_instruments,
+        valid_fraction=args.valid_fraction,
+    )
+    summary = prepare(
+        args.src,
+        args.out,
+        settings,
+        workers=args.workers,
+        shard_size=args.shard_size,
+        overwrite=args.overwrite,
+        limit=args.limit,
+    )
+    print(
+        f"{summary['examples']} examples in {args.out} ({summary['skipped_unreadable']} unreadable skipped; "
+        f"{sum(len(v) for v in summary['skipped_at_scan'].values())} files skipped while scanning)"
+    )
+
+
+if __name__ == "__main__":
+    main()
