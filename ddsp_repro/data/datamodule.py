@@ -3,7 +3,8 @@
 Each batch is a dict: ``audio [batch, 64000]``, ``f0_hz``, ``f0_confidence`` and ``loudness_db``
 ``[batch, 1000]`` (float32), plus the labels a source has (``pitch``, ``velocity``, ``instrument``,
 ``family`` for NSynth-format sources). Sources are folders written by
-`python -m ddsp_repro.data.prepare` (raw NSynth, the built-in set, your recordings). Shuffling is
+`python -m ddsp_repro.data.prepare` (raw NSynth, the built-in set, your recordings), or TFDS NSynth
+(`DDSPDataModule.from_tfds`). Shuffling is
 seeded, and each loader worker gets its own derived seed, so a run is reproducible.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, IterableDataset
 
 from ddsp_repro.data.prepare import load_prepared
 
@@ -95,24 +96,44 @@ class DDSPDataModule(_Base):
 
     def __init__(
         self,
-        train_dir: str | Path,
+        train_dir: str | Path | None = None,
         val_dir: str | Path | None = None,
         batch_size: int = 16,
         num_workers: int = 0,
         seed: int = 0,
+        train_set: Dataset | None = None,
+        val_set: Dataset | None = None,
     ) -> None:
         if L is None:
             raise ImportError("DDSPDataModule needs Lightning: pip install -e '.[train]'")
+        if train_dir is None and train_set is None:
+            raise ValueError("give a prepared train_dir or a train_set")
         super().__init__()
-        self.train_dir, self.val_dir = Path(train_dir), Path(val_dir) if val_dir else None
+        self.train_dir = Path(train_dir) if train_dir is not None else None
+        self.val_dir = Path(val_dir) if val_dir else None
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
-        self.train_set: PreparedDataset | None = None
-        self.val_set: PreparedDataset | None = None
+        self.train_set, self.val_set = train_set, val_set
+
+    @classmethod
+    def from_tfds(
+        cls,
+        data_dir: str | Path | None = None,
+        version: str | None = None,
+        batch_size: int = 16,
+        num_workers: int = 0,
+        seed: int = 0,
+    ) -> DDSPDataModule:
+        """TFDS ``nsynth/gansynth_subset.f0_and_loudness``: its train split, validated on "valid"."""
+        from ddsp_repro.data.tfds_nsynth import TfdsNSynth
+
+        train = TfdsNSynth("train", data_dir, version, shuffle_files=True, seed=seed)
+        val = TfdsNSynth("valid", data_dir, version)
+        return cls(batch_size=batch_size, num_workers=num_workers, seed=seed, train_set=train, val_set=val)
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is None:
             self.train_set = PreparedDataset(self.train_dir, split="train")
-        if self.val_set is None:
+        if self.val_set is None and self.train_dir is not None:
             if self.val_dir is not None:
                 self.val_set = PreparedDataset(self.val_dir, split=None)
             else:
@@ -122,6 +143,8 @@ class DDSPDataModule(_Base):
                     self.val_set = None
 
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
+        if isinstance(dataset, IterableDataset):  # shuffles itself (TFDS: seeded file shuffling)
+            return DataLoader(dataset, batch_size=self.batch_size, collate_fn=collate)
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
