@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["INSTRUMENTS", "SOUNDFONT_PATHS", "BuiltinSpec", "build", "find_soundfont"]
+__all__ = ["INSTRUMENTS", "SOUNDFONT_PATHS", "BuiltinSpec", "build", "ensure_builtin", "find_soundfont"]
 
 SAMPLE_RATE = 16000
 N_SECONDS = 4.0
@@ -170,6 +170,15 @@ def build(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont: str | N
         shutil.rmtree(out)
     os.replace(partial, out)
     return {split: len(entries) for split, entries in meta.items()}
+
+
+def ensure_builtin(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont: str | None = None) -> Path:
+    """The built-in dataset at `out`, built first if it is missing (what the main job calls)."""
+    out = Path(out)
+    if not (out / "nsynth-train" / "examples.json").is_file():
+        counts = build(out, spec, soundfont)
+        print(f"built the built-in dataset at {out}: {counts}")
+    return out
 
 
 def check_pitch(root: str | Path, n_notes: int = 40, model: str = "full", seed: int = 0) -> dict[str, float]:

@@ -46,3 +46,12 @@ def test_refuses_to_overwrite_and_names_missing_soundfont(tmp_path, monkeypatch)
         builtin.build(tmp_path / "a", SMALL)
     with pytest.raises(FileNotFoundError, match="fluid-soundfont-gm"):
         builtin.find_soundfont(str(tmp_path / "nope.sf2"))
+
+
+def test_ensure_builtin_builds_only_when_missing(tmp_path):
+    spec = builtin.BuiltinSpec(velocities=(100,), pitch_step=30)
+    out = builtin.ensure_builtin(tmp_path / "d", spec)
+    marker = next((out / "nsynth-train" / "audio").glob("*.wav"))
+    mtime = marker.stat().st_mtime_ns
+    assert builtin.ensure_builtin(tmp_path / "d", spec) == out
+    assert marker.stat().st_mtime_ns == mtime
