@@ -25,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ddsp_repro.data.nsynth import FAMILIES
+
 __all__ = ["INSTRUMENTS", "SOUNDFONT_PATHS", "BuiltinSpec", "build", "ensure_builtin", "find_soundfont"]
 
 SAMPLE_RATE = 16000
@@ -51,24 +53,7 @@ INSTRUMENTS = (
     ("flute_acoustic_000", "flute", 73, 60, 84),
     ("vocal_acoustic_000", "vocal", 52, 41, 79),
 )
-FAMILY_INDEX = {
-    name: i
-    for i, name in enumerate(
-        (
-            "bass",
-            "brass",
-            "flute",
-            "guitar",
-            "keyboard",
-            "mallet",
-            "organ",
-            "reed",
-            "string",
-            "synth_lead",
-            "vocal",
-        )
-    )
-}
+FAMILY_INDEX = {name: i for i, name in enumerate(FAMILIES)}
 
 
 @dataclass(frozen=True)
