@@ -219,4 +219,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from ddsp_repro._cli import run_cli
+
+    run_cli(main)
