@@ -11,6 +11,7 @@ Filter counts are ``(32, 4, 4, 4, 8, 16) * m`` with ``m = 32`` ("full") or ``4``
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.metadata
 import importlib.util
@@ -151,8 +152,6 @@ def load_crepe(
     if key not in _DEVICE_CACHE:
         model = _load_cpu(capacity)
         if key[1] != "cpu" or dtype != torch.float32:
-            import copy
-
             model = copy.deepcopy(model).to(device=device, dtype=dtype)
         _DEVICE_CACHE[key] = model
     return _DEVICE_CACHE[key]

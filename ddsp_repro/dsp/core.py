@@ -54,6 +54,17 @@ def check_finite(x: Tensor, name: str) -> None:
         raise ValueError(f"{name} contains {n_bad} NaN or infinite values")
 
 
+def as_batch(audio: Tensor) -> tuple[Tensor, bool]:
+    """``[n_samples]`` or ``[batch, n_samples]`` audio as 2-D, and whether a batch axis was added."""
+    if not isinstance(audio, Tensor):
+        raise TypeError(f"audio must be a torch.Tensor, got {type(audio).__name__}")
+    if audio.dim() == 1:
+        return audio[None], True
+    if audio.dim() != 2:
+        raise ValueError(f"audio must have shape [batch, n_samples] or [n_samples], got {tuple(audio.shape)}")
+    return audio, False
+
+
 # Scaling --------------------------------------------------------------------------------------
 def exp_sigmoid(x: Tensor, exponent: float = 10.0, max_value: float = 2.0, threshold: float = 1e-7) -> Tensor:
     """Exponentiated sigmoid, the paper's positive-output nonlinearity (§B.5).
@@ -124,6 +135,20 @@ def _linear_resample(x: Tensor, n_timesteps: int) -> Tensor:
     return x[:, i0] * (1.0 - frac) + x[:, i1] * frac
 
 
+def next_frame_weights(hop: int, method: str, device: torch.device | str = "cpu") -> Tensor:
+    """Weight of frame ``j + 1`` at sample ``r`` of hop ``j``, ``[hop]`` float64.
+
+    ``"window"``: ``sin^2(pi r / 2 hop)`` (overlap-added periodic Hann windows); ``"linear"``:
+    ``r / hop`` (the TF1 linear mapping). Frame ``j`` gets one minus this.
+    """
+    r = torch.arange(hop, device=device, dtype=torch.float64)
+    if method == "window":
+        return torch.sin(math.pi * r / (2 * hop)) ** 2
+    if method == "linear":
+        return r / hop
+    raise ValueError(f"method must be 'window' or 'linear', got {method!r}")
+
+
 def upsample_with_windows(x: Tensor, n_timesteps: int) -> Tensor:
     """Upsample frames by overlap-adding periodic Hann windows of twice the hop (amplitude envelopes).
 
@@ -148,9 +173,7 @@ def upsample_with_windows(x: Tensor, n_timesteps: int) -> Tensor:
             f"window upsampling needs n_timesteps ({n_timesteps}) divisible by n_frames ({n_frames})"
         )
     hop = n_timesteps // n_frames
-    r = torch.arange(hop, device=x.device, dtype=torch.float64)
-    rise = torch.sin(math.pi * r / (2 * hop)) ** 2  # weight of the next frame
-    rise = rise.to(x.dtype)[None, None, :, None]
+    rise = next_frame_weights(hop, "window", x.device).to(x.dtype)[None, None, :, None]
     x_next = torch.cat([x[:, 1:], x[:, -1:]], dim=1)
     out = x[:, :, None, :] * (1.0 - rise) + x_next[:, :, None, :] * rise
     return out.reshape(batch, n_timesteps, channels)

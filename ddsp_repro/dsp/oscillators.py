@@ -21,7 +21,7 @@ import math
 import torch
 from torch import Tensor
 
-from ddsp_repro.dsp.core import check_finite, check_rank, resample
+from ddsp_repro.dsp.core import check_finite, check_rank, next_frame_weights, resample
 
 __all__ = [
     "accumulate_phase",
@@ -179,16 +179,6 @@ def fundamental_phase(f0_hz: Tensor, hop: int, sample_rate: int) -> Tensor:
     return phase
 
 
-def _rise(hop: int, method: str, device: torch.device) -> Tensor:
-    """Weight of the next frame at each sample of a hop, ``[hop]`` float64."""
-    r = torch.arange(hop, device=device, dtype=torch.float64)
-    if method == "window":
-        return torch.sin(math.pi * r / (2 * hop)) ** 2
-    if method == "linear":
-        return r / hop
-    raise ValueError(f"amp_resample_method must be 'window' or 'linear', got {method!r}")
-
-
 def _f0_envelope(f0_hz: Tensor, hop: int) -> Tensor:
     """Linearly interpolated f0 at audio rate, ``[batch, n_frames * hop]``, formed as the kernel does."""
     f = f0_hz.to(torch.float64)
@@ -242,7 +232,7 @@ def _harmonic_sum_chunked(
     batch, n_frames, n_harmonics = amps.shape
     f_env = _f0_envelope(f0_hz, hop)
     a_next = torch.cat([amps[:, 1:], amps[:, -1:]], dim=1)
-    rise = _rise(hop, method, phase.device)
+    rise = next_frame_weights(hop, method, phase.device)
     step = max(1, max_elements // max(1, batch * hop * n_harmonics))
     pieces = []
     for j0 in range(0, n_frames, step):

@@ -9,6 +9,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ddsp_repro.dsp.core import as_batch
+
 __all__ = ["compute_f0", "resample_audio"]
 
 CREPE_SAMPLE_RATE = 16000
@@ -56,12 +58,7 @@ def compute_f0(
         ``(f0_hz, confidence)``, each ``[batch, n_frames]`` (or ``[n_frames]``), float32.
         Confidence is CREPE's peak activation; NaNs are set to 0 as in the official code.
     """
-    x = torch.as_tensor(audio)
-    squeeze = x.dim() == 1
-    if squeeze:
-        x = x[None]
-    if x.dim() != 2:
-        raise ValueError(f"audio must have shape [batch, n_samples] or [n_samples], got {tuple(x.shape)}")
+    x, squeeze = as_batch(torch.as_tensor(audio))
     if x.shape[-1] == 0:
         raise ValueError("audio is empty")
     if not torch.is_floating_point(x):

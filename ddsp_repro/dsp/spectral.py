@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ddsp_repro.dsp.core import DB_RANGE, LD_RANGE, check_finite, power_to_db
+from ddsp_repro.dsp.core import DB_RANGE, LD_RANGE, as_batch, check_finite, power_to_db
 
 __all__ = [
     "a_weighting",
@@ -37,16 +37,6 @@ PAPER_REF_DB = 20.7  # A-weighted white noise of amplitude 1 at n_fft 2048 (pape
 def safe_log(x: Tensor, eps: float = 1e-5) -> Tensor:
     """``log(x + eps)``: the paper-era log used for log-magnitudes and log-mels."""
     return torch.log(x + eps)
-
-
-def _as_batch(audio: Tensor) -> tuple[Tensor, bool]:
-    if not isinstance(audio, Tensor):
-        raise TypeError(f"audio must be a torch.Tensor, got {type(audio).__name__}")
-    if audio.dim() == 1:
-        return audio[None], True
-    if audio.dim() != 2:
-        raise ValueError(f"audio must have shape [batch, n_samples] or [n_samples], got {tuple(audio.shape)}")
-    return audio, False
 
 
 def pad_for_frames(audio: Tensor, frame_size: int, hop_size: int, padding: str) -> Tensor:
@@ -90,7 +80,7 @@ def stft(audio: Tensor, frame_size: int = 2048, overlap: float = 0.75, pad_end: 
     Returns:
         complex ``[batch, n_frames, frame_size // 2 + 1]``.
     """
-    audio, squeeze = _as_batch(audio)
+    audio, squeeze = as_batch(audio)
     hop = int(frame_size * (1.0 - overlap))
     if hop < 1:
         raise ValueError(f"overlap {overlap} leaves no hop for frame_size {frame_size}")
@@ -299,7 +289,7 @@ def compute_loudness(
         )
     if padding not in ("end", "center"):
         raise ValueError(f"padding must be 'end' or 'center', got {padding!r}")
-    audio, squeeze = _as_batch(audio)
+    audio, squeeze = as_batch(audio)
     check_finite(audio, "audio")
     hop = sample_rate // frame_rate
     if audio.shape[-1] == 0:
