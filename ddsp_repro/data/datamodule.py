@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, IterableDataset
+from torch.utils.data import DataLoader, Dataset, IterableDataset, Sampler
 
 from ddsp_repro.data.prepare import load_prepared
 
@@ -23,7 +23,7 @@ try:
 except ImportError:  # pragma: no cover - the `train` extra is not installed
     L = None
 
-__all__ = ["FEATURE_KEYS", "DDSPDataModule", "PreparedDataset", "collate"]
+__all__ = ["FEATURE_KEYS", "DDSPDataModule", "PreparedDataset", "StepBatchSampler", "collate"]
 
 FEATURE_KEYS = ("audio", "f0_hz", "f0_confidence", "loudness_db")
 LABEL_KEYS = ("pitch", "velocity", "instrument", "family")
@@ -75,6 +75,48 @@ def collate(items: list[dict]) -> dict:
     return batch
 
 
+class StepBatchSampler(Sampler[list[int]]):
+    """Batches for step-based training: epoch ``e`` is batches ``e * steps .. (e + 1) * steps - 1``
+    of one endless, seeded stream of shuffled passes over the data.
+
+    What a batch holds depends only on (seed, epoch, position), never on what was drawn before,
+    so a run resumed at an epoch boundary sees exactly the batches an uninterrupted run would.
+    With ``world_size > 1`` each rank takes every ``world_size``-th batch of a stream that is
+    ``world_size`` times longer (each rank gets `batch_size` examples per step).
+    """
+
+    def __init__(
+        self, n_examples: int, batch_size: int, steps: int, seed: int = 0, rank: int = 0, world_size: int = 1
+    ) -> None:
+        if n_examples < 1:
+            raise ValueError("no examples to sample from")
+        self.n, self.batch_size, self.steps = n_examples, batch_size, steps
+        self.seed, self.rank, self.world_size = seed, rank, world_size
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def _order(self, cycle: int) -> torch.Tensor:
+        return torch.randperm(self.n, generator=torch.Generator().manual_seed(self.seed * 100_003 + cycle))
+
+    def __iter__(self):
+        per_step = self.batch_size * self.world_size
+        orders: dict[int, torch.Tensor] = {}
+        for step in range(self.steps):
+            first = (self.epoch * self.steps + step) * per_step + self.rank * self.batch_size
+            batch = []
+            for position in range(first, first + self.batch_size):
+                cycle, offset = divmod(position, self.n)
+                if cycle not in orders:  # positions only grow: keep the current pass only
+                    orders = {cycle: self._order(cycle)}
+                batch.append(int(orders[cycle][offset]))
+            yield batch
+
+    def __len__(self) -> int:
+        return self.steps
+
+
 def _seed_worker(worker_id: int) -> None:
     seed = torch.initial_seed() % 2**32
     np.random.seed(seed)
@@ -92,6 +134,9 @@ class DDSPDataModule(_Base):
             (recordings prepared with ``--valid-fraction``), else no validation.
         batch_size, num_workers: loader settings.
         seed: shuffling seed.
+        steps_per_epoch: if set, an "epoch" is this many batches of a seeded endless stream
+            (`StepBatchSampler`; what step-based training and exact resumption need), and under
+            DDP each process takes its own share of it.
     """
 
     def __init__(
@@ -103,6 +148,7 @@ class DDSPDataModule(_Base):
         seed: int = 0,
         train_set: Dataset | None = None,
         val_set: Dataset | None = None,
+        steps_per_epoch: int | None = None,
     ) -> None:
         if L is None:
             raise ImportError("DDSPDataModule needs Lightning: pip install -e '.[train]'")
@@ -113,6 +159,7 @@ class DDSPDataModule(_Base):
         self.val_dir = Path(val_dir) if val_dir else None
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         self.train_set, self.val_set = train_set, val_set
+        self.steps_per_epoch = steps_per_epoch
 
     @classmethod
     def from_tfds(
@@ -157,9 +204,26 @@ class DDSPDataModule(_Base):
             persistent_workers=self.num_workers > 0,
         )
 
+    def _rank_and_world(self) -> tuple[int, int]:
+        trainer = getattr(self, "trainer", None)
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+
     def train_dataloader(self) -> DataLoader:
         self.setup()
-        return self._loader(self.train_set, shuffle=True)
+        if self.steps_per_epoch is None or isinstance(self.train_set, IterableDataset):
+            return self._loader(self.train_set, shuffle=True)
+        rank, world = self._rank_and_world()
+        sampler = StepBatchSampler(
+            len(self.train_set), self.batch_size, self.steps_per_epoch, self.seed, rank, world
+        )
+        return DataLoader(
+            self.train_set,
+            batch_sampler=sampler,
+            num_workers=self.num_workers,
+            collate_fn=collate,
+            worker_init_fn=_seed_worker,
+            persistent_workers=self.num_workers > 0,
+        )
 
     def val_dataloader(self) -> DataLoader | list:
         self.setup()

@@ -1,19 +1,25 @@
-"""The DDSP autoencoder: features -> (encoder) -> decoder -> harmonic + filtered noise (-> reverb).
+"""The DDSP autoencoder: features -> (encoders) -> decoder -> harmonic + filtered noise (-> reverb).
 
 Follows the official v0.0.6 `Autoencoder` with `DefaultPreprocessor`: the network sees
 ``f0_scaled = hz_to_midi(f0_hz) / 127`` and ``ld_scaled = loudness_db / 120 + 1`` (both in [0, 1]);
-the harmonic synth receives f0 in Hz directly.
+the harmonic synth receives f0 in Hz directly. With ``f0_encoder=True`` (the unsupervised model)
+a ResNet predicts f0 from the audio and replaces both ``f0_scaled`` and the synth's ``f0_hz``.
+
+The networks may run under autocast (mixed precision); the synths, reverb and their inputs are
+always float32, since phases and exp-sigmoid floors do not survive half precision.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor, nn
 
 from ddsp_repro.dsp import F0_RANGE, LD_RANGE, hz_to_midi, resample
 from ddsp_repro.effects import Reverb
 from ddsp_repro.models.networks import MfccZEncoder, RnnFcDecoder
+from ddsp_repro.models.resnet import ResnetF0Encoder
 from ddsp_repro.synths import FilteredNoiseSynth, HarmonicSynth
 
 __all__ = ["Autoencoder", "AutoencoderConfig"]
@@ -33,6 +39,9 @@ class AutoencoderConfig:
     ch: int = 512
     layers_per_stack: int = 3
     rnn_channels: int = 512
+    f0_encoder: bool = False  # True: f0 learned by a ResNet (unsupervised model, ae_abs.gin)
+    f0_bins: int = 256
+    resnet_size: str = "small"
     reverb: bool = False
     reverb_length: int = 48000
     synth_implementation: str = "auto"
@@ -46,6 +55,7 @@ class Autoencoder(nn.Module):
         self.config = config
         c = config
         self.encoder = MfccZEncoder(c.z_dims, c.rnn_channels, c.z_frames) if c.z_dims else None
+        self.f0_encoder = ResnetF0Encoder(c.f0_bins, c.resnet_size) if c.f0_encoder else None
         self.decoder = RnnFcDecoder(
             (("amps", 1), ("harmonic_distribution", c.n_harmonics), ("noise_magnitudes", c.n_noise_bands)),
             z_dims=c.z_dims,
@@ -57,33 +67,51 @@ class Autoencoder(nn.Module):
         self.noise = FilteredNoiseSynth(c.n_samples)
         self.reverb = Reverb(trainable=True, reverb_length=c.reverb_length) if c.reverb else None
 
-    def forward(self, audio: Tensor, f0_hz: Tensor, loudness_db: Tensor) -> dict[str, Tensor]:
+    def forward(
+        self,
+        audio: Tensor,
+        f0_hz: Tensor | None,
+        loudness_db: Tensor,
+        noise_generator: torch.Generator | None = None,
+    ) -> dict[str, Tensor]:
         """``audio [batch, n_samples]``, ``f0_hz`` and ``loudness_db`` ``[batch, n_frames]``.
 
-        Returns the synthesised ``audio`` and its parts (``harmonic``, ``noise``, ``dry``; with
-        reverb, ``audio`` is wet) plus the controls, all batch-first.
+        `f0_hz` may be None when the model learns f0 (`f0_encoder`). `noise_generator` makes the
+        filtered-noise source repeatable. Returns the synthesised ``audio`` and its parts
+        (``harmonic``, ``noise``, ``dry``; with reverb, ``audio`` is wet) plus the controls
+        (``f0_hz`` is the f0 the synth played), all batch-first.
         """
         n_frames = self.config.n_frames
-        f0 = resample(f0_hz[..., None], n_frames) if f0_hz.shape[1] != n_frames else f0_hz[..., None]
-        ld = (
-            resample(loudness_db[..., None], n_frames)
-            if loudness_db.shape[1] != n_frames
-            else loudness_db[..., None]
-        )
-        f0_scaled = hz_to_midi(f0) / F0_RANGE
+        ld = _frames(loudness_db, n_frames)
+        if self.f0_encoder is not None:
+            f0_scaled, f0 = self.f0_encoder(audio, n_frames)
+        else:
+            if f0_hz is None:
+                raise ValueError("this model is conditioned on f0_hz; pass it")
+            f0 = _frames(f0_hz, n_frames)
+            f0_scaled = hz_to_midi(f0) / F0_RANGE
         ld_scaled = ld / LD_RANGE + 1.0
         z = self.encoder(audio, n_frames) if self.encoder is not None else None
         raw = self.decoder(f0_scaled, ld_scaled, z)
-        harmonic_controls = self.harmonic.get_controls(raw["amps"], raw["harmonic_distribution"], f0)
-        noise_controls = self.noise.get_controls(raw["noise_magnitudes"])
-        harmonic = self.harmonic.get_signal(**harmonic_controls)
-        noise = self.noise.get_signal(**noise_controls)
-        dry = harmonic + noise
-        out = {"harmonic": harmonic, "noise": noise, "dry": dry, **harmonic_controls, **noise_controls}
-        out["audio"] = self.reverb(dry) if self.reverb is not None else dry
+        with torch.autocast(audio.device.type, enabled=False):
+            raw = {k: v.float() for k, v in raw.items()}
+            f0 = f0.float()
+            harmonic_controls = self.harmonic.get_controls(raw["amps"], raw["harmonic_distribution"], f0)
+            noise_controls = self.noise.get_controls(raw["noise_magnitudes"])
+            harmonic = self.harmonic.get_signal(**harmonic_controls)
+            noise = self.noise.get_signal(**noise_controls, generator=noise_generator)
+            dry = harmonic + noise
+            out = {"harmonic": harmonic, "noise": noise, "dry": dry, **harmonic_controls, **noise_controls}
+            out["audio"] = self.reverb(dry) if self.reverb is not None else dry
         if z is not None:
             out["z"] = z
         return out
 
     def n_trainable_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+def _frames(x: Tensor, n_frames: int) -> Tensor:
+    """``[batch, frames]`` features -> ``[batch, n_frames, 1]``, linearly resampled if needed."""
+    x = x[..., None]
+    return resample(x, n_frames) if x.shape[1] != n_frames else x

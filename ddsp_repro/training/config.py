@@ -1,0 +1,186 @@
+"""Typed, frozen run configurations: what a training run is, as data.
+
+A run config holds the model sizes, the losses, the data, the optimiser, the trainer and the
+logging settings. Presets (`ddsp_repro.training.presets`) are instances of these classes; the
+command line overrides any field (``--optim.lr 1e-4``, ``--trainer.devices 2``).
+
+`semantic_hash` names a run: it covers every field that changes the result and none that only
+changes where or how it is shown (paths, logging, loader workers, progress bars).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ddsp_repro.models.autoencoder import AutoencoderConfig
+from ddsp_repro.models.wavernn import WaveRNNConfig
+
+__all__ = [
+    "DDSPRunConfig",
+    "DataConfig",
+    "LoggingConfig",
+    "LossConfig",
+    "OptimConfig",
+    "RunConfig",
+    "TrainerConfig",
+    "WaveRNNRunConfig",
+    "config_from_dict",
+    "config_to_dict",
+    "semantic_hash",
+]
+
+
+def _free(default: Any) -> Any:
+    """A field that does not change a run's results (left out of the run's hash)."""
+    return field(default=default, metadata={"semantic": False})
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Where examples come from.
+
+    source:
+        ``builtin``: the built-in NSynth-format set, built and prepared under `root` on first use;
+        ``violin``: the solo-violin stand-in, likewise; ``prepared``: folders written by
+        ``python -m ddsp_repro.data.prepare`` (`train_dir`, optional `val_dir`); ``tfds``: TFDS
+        ``nsynth/gansynth_subset.f0_and_loudness`` under `tfds_dir`.
+    """
+
+    source: Literal["builtin", "violin", "prepared", "tfds"] = "builtin"
+    batch_size: int = 32
+    train_dir: str | None = None
+    val_dir: str | None = None
+    tfds_dir: str | None = None
+    tfds_version: str | None = None
+    # The built-in set: every pitch step / velocity below (the full set is 2,424 notes).
+    builtin_pitch_step: int = 1
+    builtin_velocities: tuple[int, ...] = (50, 75, 100, 127)
+    violin_minutes: float = 13.0  # the paper's violin set is about 13 minutes
+    valid_fraction: float = 0.1  # violin / recordings: files held out for validation
+    crepe_model: Literal["full", "tiny"] = "full"  # f0 of prepared features (paper: full)
+    root: str = _free("data")
+    num_workers: int = _free(0)
+    prepare_workers: int = _free(2)
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Multi-scale spectral loss (paper section 2.6) plus, optionally, the CREPE perceptual loss."""
+
+    fft_sizes: tuple[int, ...] = (2048, 1024, 512, 256, 128, 64)
+    mag_weight: float = 1.0
+    logmag_weight: float = 1.0
+    crepe_weight: float = 0.0  # gin-style weight; 0.1 gives the paper's effective 5e-5
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    """Adam with staircase decay and global-norm clipping (official optimization/base.gin)."""
+
+    lr: float = 3e-4
+    lr_decay_rate: float = 0.98
+    lr_decay_steps: int = 10000
+    grad_clip_norm: float = 3.0
+    adam_eps: float = 1e-8  # the TF1 optimiser of v0.0.6 (Keras would be 1e-7)
+
+
+@dataclass(frozen=True)
+class TrainerConfig:
+    """Loop settings, handed to Lightning's Trainer."""
+
+    max_steps: int = 1_000_000  # the official --num_train_steps default
+    val_every_steps: int = 300  # also the checkpoint interval (official: every 300 steps)
+    limit_val_batches: int = 50  # official NSynth eval: 50 batches
+    devices: int = 1
+    precision: Literal["auto", "32-true", "bf16-mixed", "16-mixed"] = "auto"
+    seed: int = 0
+    accelerator: Literal["auto", "cpu", "gpu"] = _free("auto")
+    progress_bar: bool = _free(True)
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    """Tracking and media. ``wandb``: auto = online when logged in, else offline."""
+
+    wandb: Literal["auto", "online", "offline", "disabled"] = "auto"
+    project: str = "ddsp-repro"
+    runs_dir: str = "runs"
+    n_media_examples: int = 4
+    media_seconds: float = 1.0  # WaveRNN only: seconds sampled autoregressively per example
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Fields every run has. `name` is the preset's name; `paper_row` what it reproduces."""
+
+    name: str = "run"
+    paper_row: str = ""
+    data: DataConfig = DataConfig()
+    optim: OptimConfig = OptimConfig()
+    trainer: TrainerConfig = TrainerConfig()
+    logging: LoggingConfig = field(default=LoggingConfig(), metadata={"semantic": False})
+
+
+@dataclass(frozen=True)
+class DDSPRunConfig(RunConfig):
+    """A DDSP autoencoder run (supervised, unsupervised, solo-instrument and tiny models)."""
+
+    model: AutoencoderConfig = AutoencoderConfig()
+    loss: LossConfig = LossConfig()
+
+
+@dataclass(frozen=True)
+class WaveRNNRunConfig(RunConfig):
+    """The WaveRNN baseline given the same f0 and loudness conditioning."""
+
+    model: WaveRNNConfig = WaveRNNConfig()
+
+
+def config_to_dict(config: Any, semantic_only: bool = False) -> dict:
+    out = {"kind": type(config).__name__} if isinstance(config, RunConfig) else {}
+    for f in dataclasses.fields(config):
+        if semantic_only and not f.metadata.get("semantic", True):
+            continue
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            value = config_to_dict(value, semantic_only)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[f.name] = value
+    return out
+
+
+def _build(cls: type, values: dict) -> Any:
+    kwargs = {}
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(values) - set(names) - {"kind"}
+    if unknown:
+        raise ValueError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
+    for name, value in values.items():
+        if name == "kind":
+            continue
+        default = names[name].default
+        if dataclasses.is_dataclass(default):
+            value = _build(type(default), value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[name] = value
+    return cls(**kwargs)
+
+
+def config_from_dict(values: dict) -> RunConfig:
+    """Inverse of `config_to_dict` (a saved ``config.json`` back to a config)."""
+    kinds = {cls.__name__: cls for cls in (DDSPRunConfig, WaveRNNRunConfig)}
+    if values.get("kind") not in kinds:
+        raise ValueError(f"unknown config kind {values.get('kind')!r}; expected one of {sorted(kinds)}")
+    return _build(kinds[values["kind"]], values)
+
+
+def semantic_hash(config: RunConfig) -> str:
+    """8 hex digits over the fields that change results."""
+    blob = json.dumps(config_to_dict(config, semantic_only=True), sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:8]

@@ -1,0 +1,198 @@
+"""LightningModules: the DDSP autoencoders and the WaveRNN baseline, trained as the official code.
+
+Adam with staircase learning-rate decay (x0.98 every 10k steps), global-norm gradient clipping
+(set on the Trainer), the multi-scale spectral loss (+ the CREPE perceptual loss for the
+unsupervised model) or, for WaveRNN, its own cross-entropy.
+
+Everything random in a step (crop offsets, the filtered-noise source) is drawn from generators
+seeded by (seed, global step, rank), so a run resumed from a checkpoint repeats exactly what an
+uninterrupted run would have done.
+"""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+import torchmetrics
+from torch import Tensor
+
+from ddsp_repro.losses import MultiScaleSpectralLoss, PretrainedCREPEEmbeddingLoss
+from ddsp_repro.models.autoencoder import Autoencoder
+from ddsp_repro.models.wavernn import WaveRNN
+from ddsp_repro.training.config import DDSPRunConfig, RunConfig, WaveRNNRunConfig, config_to_dict
+
+__all__ = ["DDSPModule", "RunModule", "WaveRNNModule", "crop_batch", "module_for"]
+
+DATA_FRAMES = 1000  # prepared examples: 4 s at 250 Hz
+DATA_SAMPLES = 64000
+
+
+def crop_batch(batch: dict, n_samples: int, n_frames: int, offsets: Tensor | None = None) -> dict:
+    """Frame-aligned windows of ``n_samples`` / ``n_frames`` from each 4 s example.
+
+    ``offsets [batch]`` are start frames (None: from the start). Labels pass through unchanged.
+    """
+    total_samples, total_frames = batch["audio"].shape[1], batch["f0_hz"].shape[1]
+    if n_samples == total_samples and n_frames == total_frames:
+        return batch
+    hop = total_samples // total_frames
+    if n_samples != n_frames * hop:
+        raise ValueError(
+            f"a window of {n_samples} samples and {n_frames} frames does not match the data's "
+            f"{hop}-sample frames"
+        )
+    if n_frames > total_frames:
+        raise ValueError(f"the model wants {n_frames} frames; examples have {total_frames}")
+    if offsets is None:
+        offsets = torch.zeros(batch["audio"].shape[0], dtype=torch.long)
+    out = dict(batch)
+    for key, value in batch.items():
+        if not isinstance(value, Tensor) or value.dim() != 2:
+            continue
+        length, scale = (n_samples, hop) if value.shape[1] == total_samples else (n_frames, 1)
+        out[key] = torch.stack(
+            [row[o * scale : o * scale + length] for row, o in zip(value, offsets.tolist(), strict=True)]
+        )
+    return out
+
+
+class RunModule(L.LightningModule):
+    """What every model shares: optimiser, schedule, seeded per-step randomness, validation mean."""
+
+    def __init__(self, config: RunConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.save_hyperparameters({"config": config_to_dict(config)})
+        self.val_loss = torchmetrics.MeanMetric()
+
+    # -- randomness ---------------------------------------------------------------------------
+    def step_generator(self, device: torch.device | str = "cpu", salt: int = 0) -> torch.Generator:
+        """A generator seeded by (seed, global step, rank, salt): the same on a resumed run."""
+        seed = self.config.trainer.seed
+        value = (seed * 1_000_003 + self.global_step * 7919 + self.global_rank * 104_729 + salt) % 2**63
+        return torch.Generator(device=device).manual_seed(value)
+
+    def crop(self, batch: dict, random: bool) -> dict:
+        n_samples, n_frames = self.config.model.n_samples, self.config.model.n_frames
+        total_frames = batch["f0_hz"].shape[1]
+        offsets = None
+        if random and n_frames < total_frames:
+            offsets = torch.randint(
+                0, total_frames - n_frames + 1, (batch["audio"].shape[0],), generator=self.step_generator()
+            )
+        return crop_batch(batch, n_samples, n_frames, offsets)
+
+    # -- loop ---------------------------------------------------------------------------------
+    def losses(self, batch: dict, noise_generator: torch.Generator) -> dict[str, Tensor]:
+        """Named loss terms (``loss`` is the total) of a cropped batch."""
+        raise NotImplementedError
+
+    def render(self, batch: dict) -> dict[str, Tensor]:
+        """Audio ``[batch, n]`` by part name (``target`` first) for listening and plots."""
+        raise NotImplementedError
+
+    def training_step(self, batch: dict, batch_idx: int) -> Tensor:
+        batch = self.crop(batch, random=True)
+        losses = self.losses(batch, self.step_generator(self.device, salt=1))
+        for name, value in losses.items():
+            self.log(f"train/{name}", value, prog_bar=name == "loss", batch_size=batch["audio"].shape[0])
+        return losses["loss"]
+
+    def validation_step(self, batch: dict, batch_idx: int) -> None:
+        batch = self.crop(batch, random=False)
+        generator = torch.Generator(device=self.device).manual_seed(self.config.trainer.seed + batch_idx)
+        loss = self.losses(batch, generator)["loss"]
+        self.val_loss.update(loss, weight=batch["audio"].shape[0])
+        self.log("val/loss", self.val_loss, on_step=False, on_epoch=True, prog_bar=True)
+
+    def configure_optimizers(self):
+        c = self.config.optim
+        optimizer = torch.optim.Adam(self.parameters(), lr=c.lr, eps=c.adam_eps)
+        # Staircase exponential decay, stepped every optimiser step (official train_util).
+        schedule = torch.optim.lr_scheduler.StepLR(optimizer, c.lr_decay_steps, c.lr_decay_rate)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+    def n_trainable_parameters(self) -> int:
+        return self.model.n_trainable_parameters()
+
+
+class DDSPModule(RunModule):
+    """A DDSP autoencoder trained with the multi-scale spectral loss (+ CREPE perceptual loss)."""
+
+    def __init__(self, config: DDSPRunConfig) -> None:
+        super().__init__(config)
+        self.model = Autoencoder(config.model)
+        c = config.loss
+        self.spectral_loss = MultiScaleSpectralLoss(
+            c.fft_sizes, mag_weight=c.mag_weight, logmag_weight=c.logmag_weight
+        )
+        self.crepe_loss = PretrainedCREPEEmbeddingLoss(c.crepe_weight) if c.crepe_weight > 0 else None
+
+    def forward(self, batch: dict, noise_generator: torch.Generator | None = None) -> dict[str, Tensor]:
+        f0_hz = None if self.config.model.f0_encoder else batch["f0_hz"]
+        return self.model(batch["audio"], f0_hz, batch["loudness_db"], noise_generator=noise_generator)
+
+    def losses(self, batch: dict, noise_generator: torch.Generator) -> dict[str, Tensor]:
+        out = self(batch, noise_generator)
+        target = batch["audio"].float()
+        with torch.autocast(self.device.type, enabled=False):
+            terms = {"spectral_loss": self.spectral_loss(out["audio"], target)}
+            if self.crepe_loss is not None:
+                terms["crepe_loss"] = self.crepe_loss(out["audio"], target)
+        terms["loss"] = sum(terms.values())
+        return terms
+
+    @torch.no_grad()
+    def render(self, batch: dict) -> dict[str, Tensor]:
+        generator = torch.Generator(device=self.device).manual_seed(self.config.trainer.seed)
+        out = self(batch, generator)
+        parts = {"target": batch["audio"], "resynthesis": out["audio"]}
+        parts.update(harmonic=out["harmonic"], noise=out["noise"])
+        if self.model.reverb is not None:
+            parts["dry"] = out["dry"]  # dereverberated: the reverb bypassed
+            parts["reverb"] = out["audio"] - out["dry"]
+        parts["f0_hz"] = out["f0_hz"][..., 0]  # the f0 the synth played (learned when unsupervised)
+        return parts
+
+
+class WaveRNNModule(RunModule):
+    """The WaveRNN baseline: teacher-forced cross-entropy on random windows; sampled for listening."""
+
+    def __init__(self, config: WaveRNNRunConfig) -> None:
+        super().__init__(config)
+        self.model = WaveRNN(config.model)
+
+    def losses(self, batch: dict, noise_generator: torch.Generator) -> dict[str, Tensor]:
+        c = self.config.model
+        cond = self.model.conditioning(batch["f0_hz"], batch["loudness_db"], batch["audio"].shape[1])
+        crop = min(c.train_crop, batch["audio"].shape[1])
+        if self.training:
+            start = int(
+                torch.randint(
+                    0, batch["audio"].shape[1] - crop + 1, (1,), generator=self.step_generator(salt=2)
+                )
+            )
+        else:
+            start = 0
+        window = slice(start, start + crop)
+        return {"loss": self.model.loss(batch["audio"][:, window], cond[:, window])}
+
+    @torch.no_grad()
+    def render(self, batch: dict) -> dict[str, Tensor]:
+        n = min(
+            batch["audio"].shape[1], int(self.config.logging.media_seconds * self.config.model.sample_rate)
+        )
+        cond = self.model.conditioning(batch["f0_hz"], batch["loudness_db"], batch["audio"].shape[1])
+        generator = torch.Generator(device=self.device).manual_seed(self.config.trainer.seed)
+        audio = self.model.generate(cond[:, :n], generator=generator)
+        frames = n * batch["f0_hz"].shape[1] // batch["audio"].shape[1]
+        return {"target": batch["audio"][:, :n], "resynthesis": audio, "f0_hz": batch["f0_hz"][:, :frames]}
+
+
+def module_for(config: RunConfig) -> RunModule:
+    """The LightningModule that trains `config`."""
+    if isinstance(config, DDSPRunConfig):
+        return DDSPModule(config)
+    if isinstance(config, WaveRNNRunConfig):
+        return WaveRNNModule(config)
+    raise TypeError(f"no module for {type(config).__name__}")

@@ -1,0 +1,221 @@
+"""`train(config) -> metrics`: the one function behind the command line, the tests and the sweeps.
+
+A run lives in ``RUNS_DIR/{name}-{semantic hash}-s{seed}/``:
+
+    config.json            the resolved config (and its hash)
+    checkpoints/last.ckpt  written atomically at every validation (every `val_every_steps`)
+    checkpoints/best.ckpt  lowest validation loss so far
+    metrics.jsonl          every logged value, append-only (survives kills)
+    metrics.json           final metrics, written when the run finishes
+    samples/, plots/       latest listening examples, their figures, and loss.png
+    wandb/                 the W&B run (offline runs are synced from here)
+
+``resume=True`` continues from ``last.ckpt``; because data order, crops and noise depend only on
+(seed, step), the resumed run computes what the uninterrupted one would have.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import lightning as L
+import torch
+from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+from ddsp_repro.data.datamodule import DDSPDataModule, collate
+from ddsp_repro.training.config import RunConfig, config_to_dict, semantic_hash
+from ddsp_repro.training.media import MediaCallback, plot_losses
+from ddsp_repro.training.module import module_for
+from ddsp_repro.training.tracking import (
+    JsonlLogger,
+    git_commit,
+    make_wandb_logger,
+    read_metrics,
+    resolve_wandb_mode,
+)
+
+__all__ = ["RunExistsError", "make_datamodule", "run_dir_for", "train"]
+
+
+class RunExistsError(RuntimeError):
+    """The run directory already holds a run and neither resume nor overwrite was asked for."""
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Checkpoints go to a temporary file that is renamed into place: a kill never leaves half a file."""
+
+    def save_checkpoint(self, checkpoint, path, storage_options=None) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        torch.save(checkpoint, partial)
+        os.replace(partial, path)
+
+
+def run_dir_for(config: RunConfig) -> Path:
+    return Path(config.logging.runs_dir) / f"{config.name}-{semantic_hash(config)}-s{config.trainer.seed}"
+
+
+def make_datamodule(config: RunConfig) -> DDSPDataModule:
+    """The data module a config asks for; the offline sources are built and prepared if missing."""
+    from ddsp_repro.data.sources import builtin_features, violin_features
+
+    d = config.data
+    common = dict(batch_size=d.batch_size, num_workers=d.num_workers, seed=config.trainer.seed)
+    steps = config.trainer.val_every_steps
+    if d.source == "tfds":
+        return DDSPDataModule.from_tfds(d.tfds_dir, d.tfds_version, **common)
+    if d.source == "builtin":
+        train_dir, val_dir = builtin_features(
+            d.root, d.builtin_pitch_step, d.builtin_velocities, d.crepe_model, d.prepare_workers
+        )
+    elif d.source == "violin":
+        train_dir = violin_features(
+            d.root, d.violin_minutes, d.crepe_model, d.valid_fraction, d.prepare_workers
+        )
+        val_dir = None  # the "valid" split of the same folder
+    else:
+        if not d.train_dir:
+            raise ValueError(
+                "data.source 'prepared' needs --data.train-dir (a folder written by data.prepare)"
+            )
+        train_dir, val_dir = d.train_dir, d.val_dir
+        for folder in (train_dir, val_dir):
+            if folder and not Path(folder).is_dir():
+                raise FileNotFoundError(f"data folder {folder} does not exist")
+    return DDSPDataModule(train_dir, val_dir, steps_per_epoch=steps, **common)
+
+
+def _fixed_examples(datamodule: DDSPDataModule, n: int) -> dict:
+    datamodule.setup()
+    if datamodule.val_set is None:
+        raise ValueError(
+            "no validation data: give data.val_dir, or prepare recordings with a valid fraction "
+            "(validation picks the best checkpoint and renders the listening examples)"
+        )
+    items = []
+    for i, item in enumerate(datamodule.val_set):
+        if i >= n:
+            break
+        items.append(item)
+    return collate(items)
+
+
+def _precision(requested: str, accelerator: str) -> str:
+    if requested != "auto":
+        return requested
+    on_gpu = accelerator in ("auto", "gpu") and torch.cuda.is_available()
+    return "bf16-mixed" if on_gpu and torch.cuda.is_bf16_supported() else "32-true"
+
+
+def _write_json(path: Path, data: dict) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=2, sort_keys=True))
+    os.replace(partial, path)
+
+
+def train(config: RunConfig, resume: bool = False, overwrite: bool = False) -> dict:
+    """Train `config`; returns the final metrics (also written to ``RUN_DIR/metrics.json``)."""
+    start = time.time()
+    run_dir = run_dir_for(config)
+    last = run_dir / "checkpoints" / "last.ckpt"
+    is_child = os.environ.get("LOCAL_RANK", "0") != "0"  # a DDP process started by Lightning
+    if not is_child:
+        if overwrite and run_dir.exists():
+            shutil.rmtree(run_dir)
+        if run_dir.exists() and any(run_dir.iterdir()) and not resume:
+            raise RunExistsError(
+                f"{run_dir} already holds this run; "
+                "pass --resume to continue it or --overwrite to start again"
+            )
+        if resume and not last.is_file():
+            print(f"no checkpoint in {run_dir} yet: starting from scratch")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        _write_json(
+            run_dir / "config.json", {**config_to_dict(config), "semantic_hash": semantic_hash(config)}
+        )
+
+    L.seed_everything(config.trainer.seed, workers=True, verbose=False)
+    datamodule = make_datamodule(config)
+    examples = _fixed_examples(datamodule, config.logging.n_media_examples)
+    module = module_for(config)
+    n_params = module.n_trainable_parameters()
+
+    loggers: list = [JsonlLogger(run_dir)]
+    mode = resolve_wandb_mode(config.logging.wandb) if not is_child else "disabled"
+    if mode != "disabled":
+        wandb_logger = make_wandb_logger(mode, run_dir, config.logging.project)
+        wandb_logger.log_hyperparams(
+            {"n_parameters": n_params, "git_commit": git_commit(), "semantic_hash": semantic_hash(config)}
+        )
+        loggers.append(wandb_logger)
+    checkpoints = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints",
+        filename="best",
+        monitor="val/loss",
+        mode="min",
+        save_top_k=1,
+        save_last=True,
+        auto_insert_metric_name=False,
+    )
+    t = config.trainer
+    iterable = isinstance(datamodule.train_set, torch.utils.data.IterableDataset)
+    trainer = L.Trainer(
+        default_root_dir=run_dir,
+        max_steps=t.max_steps,
+        max_epochs=-1,
+        accelerator=t.accelerator,
+        devices=t.devices,
+        strategy="ddp" if t.devices > 1 else "auto",
+        precision=_precision(t.precision, t.accelerator),
+        gradient_clip_val=config.optim.grad_clip_norm,
+        gradient_clip_algorithm="norm",
+        limit_val_batches=t.limit_val_batches,
+        val_check_interval=t.val_every_steps if iterable else None,
+        num_sanity_val_steps=0,
+        logger=loggers,
+        callbacks=[
+            checkpoints,
+            LearningRateMonitor("step"),
+            MediaCallback(examples, run_dir, getattr(config.model, "sample_rate", 16000)),
+        ],
+        enable_progress_bar=t.progress_bar,
+        enable_model_summary=t.progress_bar,
+        use_distributed_sampler=False,  # StepBatchSampler shards the data itself
+        log_every_n_steps=max(1, min(50, t.val_every_steps // 4)),
+        plugins=[AtomicCheckpointIO()],
+    )
+    trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume and last.is_file() else None)
+
+    metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
+    metrics.update(
+        step=trainer.global_step,
+        n_parameters=n_params,
+        best_val_loss=float(checkpoints.best_model_score)
+        if checkpoints.best_model_score is not None
+        else None,
+        wall_seconds=round(time.time() - start, 1),
+        run_dir=str(run_dir),
+    )
+    if trainer.is_global_zero:
+        history = read_metrics(run_dir)
+        train_loss = history.get("train/loss", [])
+        if train_loss:
+            metrics["first_train_loss"] = train_loss[0][1]
+        _write_json(run_dir / "metrics.json", metrics)
+        (run_dir / "plots").mkdir(exist_ok=True)
+        plot_losses(run_dir / "plots" / "loss.png", history, run_dir.name)
+    return metrics
+
+
+def with_overrides(config: RunConfig, **sections: dict) -> RunConfig:
+    """`config` with some fields of its sections replaced: ``with_overrides(c, trainer={"max_steps": 5})``."""
+    return replace(
+        config, **{name: replace(getattr(config, name), **values) for name, values in sections.items()}
+    )

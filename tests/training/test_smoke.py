@@ -1,0 +1,44 @@
+"""Every preset trains a few steps (shrunk widths, 0.5 s windows) on data the tests build."""
+
+import json
+import math
+
+import pytest
+import soundfile as sf
+import torch
+
+from ddsp_repro.training.presets import PRESETS
+from ddsp_repro.training.train import RunExistsError, run_dir_for, train
+from tests.training.conftest import shrink
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_preset_trains(name, tones, tmp_path):
+    config = shrink(PRESETS[name], tones, tmp_path)
+    metrics = train(config)
+    run = run_dir_for(config)
+    assert (
+        metrics["step"] == 2 and math.isfinite(metrics["train/loss"]) and math.isfinite(metrics["val/loss"])
+    )
+    assert (run / "checkpoints" / "last.ckpt").is_file() and (run / "checkpoints" / "best.ckpt").is_file()
+    assert json.loads((run / "metrics.json").read_text())["step"] == 2
+    assert json.loads((run / "config.json").read_text())["name"] == name
+    assert (run / "plots" / "example0.png").is_file() and (run / "plots" / "loss.png").is_file()
+    audio, sample_rate = sf.read(run / "samples" / "example0_resynthesis.wav")
+    assert sample_rate == 16000 and torch.isfinite(torch.as_tensor(audio)).all() and abs(audio).max() > 0
+    if PRESETS[name].model.__class__.__name__ == "AutoencoderConfig" and PRESETS[name].model.reverb:
+        assert (run / "samples" / "example0_dry.wav").is_file()  # dereverberated part
+
+
+def test_existing_run_needs_resume_or_overwrite(tones, tmp_path):
+    config = shrink(PRESETS["tiny_violin"], tones, tmp_path)
+    train(config)
+    with pytest.raises(RunExistsError, match="--resume"):
+        train(config)
+    assert train(config, overwrite=True)["step"] == 2
+
+
+def test_missing_data_folder_is_a_clear_error(tones, tmp_path):
+    config = shrink(PRESETS["tiny_violin"], tmp_path / "nowhere", tmp_path)
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        train(config)
