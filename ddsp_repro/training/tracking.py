@@ -12,6 +12,7 @@ import netrc
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -123,9 +124,7 @@ def make_wandb_logger(mode: str, run_dir: Path, project: str):
     if id_file.is_file():
         run_id = id_file.read_text().strip()
     else:
-        import wandb
-
-        run_id = wandb.util.generate_id()
+        run_id = uuid.uuid4().hex[:8]
         id_file.write_text(run_id)
     (run_dir / "wandb").mkdir(parents=True, exist_ok=True)
     if mode == "offline":

@@ -191,7 +191,13 @@ def train(config: RunConfig, resume: bool = False, overwrite: bool = False) -> d
         log_every_n_steps=max(1, min(50, t.val_every_steps // 4)),
         plugins=[AtomicCheckpointIO()],
     )
-    trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume and last.is_file() else None)
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume and last.is_file() else None)
+    finally:
+        if mode != "disabled" and trainer.is_global_zero:
+            import wandb
+
+            wandb.finish()  # flush the run now (sweeps train many runs in one process)
 
     metrics = {k: float(v) for k, v in trainer.callback_metrics.items()}
     metrics.update(
