@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from ddsp_repro._cli import run_cli
 
@@ -64,6 +65,22 @@ def main(argv: list[str] | None = None) -> None:
     print(f"run directory: {run_dir_for(config)}")
     metrics = train(config, resume=flags["--resume"], overwrite=flags["--overwrite"])
     print(json.dumps(metrics, indent=2, sort_keys=True))
+    _report(Path(metrics["run_dir"]))
+
+
+def _report(run_dir: Path) -> None:
+    """Where to listen and look, and whether the resynthesised audio is fit to hear."""
+    import soundfile as sf
+
+    from ddsp_repro.training.media import audio_problem
+
+    for path in sorted((run_dir / "samples").glob("*_resynthesis.wav")):
+        problem = audio_problem(sf.read(path, dtype="float32")[0])
+        if problem:
+            print(f"warning: {path.name} {problem}", file=sys.stderr)
+    print(
+        f"samples: {run_dir / 'samples'}/  plots: {run_dir / 'plots'}/  metrics: {run_dir / 'metrics.json'}"
+    )
 
 
 if __name__ == "__main__":

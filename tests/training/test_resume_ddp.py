@@ -19,7 +19,8 @@ def _cli(data_dir, runs_dir, *extra):
     return [
         sys.executable, "-m", "experiments.run", "supervised_nsynth_cpu",
         "--data.source", "prepared", "--data.train-dir", str(data_dir), "--data.batch-size", "2",
-        "--model.ch", "32", "--model.rnn-channels", "32", "--model.n-samples", "8192", "--model.n-frames", "128",
+        "--model.ch", "32", "--model.rnn-channels", "32",
+        "--model.n-samples", "8192", "--model.n-frames", "128",
         "--trainer.val-every-steps", "2", "--trainer.limit-val-batches", "1", "--trainer.no-progress-bar",
         "--logging.wandb", "disabled", "--logging.runs-dir", str(runs_dir), "--logging.n-media-examples", "1",
         *extra,
