@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> None:
         print("presets: " + ", ".join(PRESETS))
         return
     name, rest = argv[0], argv[1:]
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; `python -m experiments.run --list` shows them")
     preset = get_preset(name)
     flags = {"--resume": False, "--overwrite": False}
     for flag in flags:

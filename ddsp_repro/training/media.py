@@ -63,8 +63,8 @@ def plot_example(path: Path, parts: dict[str, np.ndarray], sample_rate: int, tit
         ax.set_title(name)
     f0 = parts["f0_hz"]
     axes[2].plot(np.linspace(0, seconds, len(f0), endpoint=False), f0, color="C0")
-    axes[2].set_ylabel("f0 (Hz)")
-    axes[2].set_yscale("log")
+    axes[2].set_ylabel("f0 played (Hz)")
+    axes[2].ticklabel_format(axis="y", style="plain", useOffset=False)
     for name, color in (("target", "k"), ("resynthesis", "C1")):
         ld = compute_loudness(torch.as_tensor(parts[name][None], dtype=torch.float32), sample_rate)[0].numpy()
         axes[3].plot(np.linspace(0, seconds, len(ld), endpoint=False), ld, color=color, label=name)

@@ -99,11 +99,13 @@ def _fixed_examples(datamodule: DDSPDataModule, n: int) -> dict:
             "no validation data: give data.val_dir, or prepare recordings with a valid fraction "
             "(validation picks the best checkpoint and renders the listening examples)"
         )
-    items = []
-    for i, item in enumerate(datamodule.val_set):
-        if i >= n:
-            break
-        items.append(item)
+    try:  # spread over the set (NSynth-format sets are sorted by instrument and pitch)
+        size = len(datamodule.val_set)
+        items = [
+            datamodule.val_set[i] for i in sorted({round(j * (size - 1) / max(n - 1, 1)) for j in range(n)})
+        ]
+    except TypeError:  # iterable (TFDS): the first n
+        items = [item for _, item in zip(range(n), datamodule.val_set, strict=False)]
     return collate(items)
 
 
@@ -136,14 +138,15 @@ def train(config: RunConfig, resume: bool = False, overwrite: bool = False) -> d
             )
         if resume and not last.is_file():
             print(f"no checkpoint in {run_dir} yet: starting from scratch")
+
+    L.seed_everything(config.trainer.seed, workers=True, verbose=False)
+    datamodule = make_datamodule(config)  # data problems surface before anything is written
+    examples = _fixed_examples(datamodule, config.logging.n_media_examples)
+    if not is_child:
         run_dir.mkdir(parents=True, exist_ok=True)
         _write_json(
             run_dir / "config.json", {**config_to_dict(config), "semantic_hash": semantic_hash(config)}
         )
-
-    L.seed_everything(config.trainer.seed, workers=True, verbose=False)
-    datamodule = make_datamodule(config)
-    examples = _fixed_examples(datamodule, config.logging.n_media_examples)
     module = module_for(config)
     n_params = module.n_trainable_parameters()
 
@@ -188,7 +191,7 @@ def train(config: RunConfig, resume: bool = False, overwrite: bool = False) -> d
         enable_progress_bar=t.progress_bar,
         enable_model_summary=t.progress_bar,
         use_distributed_sampler=False,  # StepBatchSampler shards the data itself
-        log_every_n_steps=max(1, min(50, t.val_every_steps // 4)),
+        log_every_n_steps=max(1, min(50, t.val_every_steps // 20)),
         plugins=[AtomicCheckpointIO()],
     )
     try:
