@@ -44,3 +44,11 @@ def official_v2():
     """Outputs of the official TensorFlow code v3.7 (v2 loudness)."""
     with np.load(DATA / "official_v2.npz") as f:
         return {k: f[k] for k in f.files}
+
+
+@pytest.fixture(scope="session")
+def tones(tmp_path_factory):
+    """Prepared folder of 4.5 s harmonic tones (6 files, half held out): train and valid splits."""
+    from evals.regression import build_tones
+
+    return build_tones(tmp_path_factory.mktemp("tones"))

@@ -32,8 +32,9 @@ def builtin_features(
     velocities: tuple[int, ...] = (50, 75, 100, 127),
     crepe_model: str = "full",
     workers: int = 1,
-) -> tuple[Path, Path]:
-    """(train, valid) feature folders of the built-in NSynth-format set."""
+    splits: tuple[str, ...] = ("train", "valid"),
+) -> tuple[Path, ...]:
+    """Feature folders of the built-in NSynth-format set, one per split asked for."""
     root = Path(root)
     spec = BuiltinSpec(velocities=tuple(velocities), pitch_step=pitch_step)
     name = "builtin_nsynth"
@@ -47,7 +48,7 @@ def builtin_features(
             FeatureSettings(crepe_model=crepe_model, split=split),
             workers,
         )
-        for split in ("train", "valid")
+        for split in splits
     )
 
 

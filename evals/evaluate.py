@@ -1,0 +1,243 @@
+"""Evaluate a trained checkpoint as the paper's Table 1 does: `evaluate(checkpoint, ...) -> report`.
+
+For each example of a split the model resynthesises the audio from the example's own conditioning
+(the first window of the model's length), CREPE measures f0 of the resynthesis, and the paper-era
+loudness is computed; both are compared with the ground truth (`evals.metrics`). Ground truth comes
+from the data set's stored features when the model's window is the whole 4 s example (as the
+official evaluation) and is recomputed on the window, with the same CREPE, when it is shorter, so
+that both sides are measured on the same samples with the same end padding.
+
+The report holds the metrics, per-example values and the provenance a reader needs to trust a
+number (preset, config hash, checkpoint step, git commit, data set and version, split, count,
+CREPE model, package versions, date, hardware, W&B link).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import platform
+import time
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ddsp_repro.data.datamodule import PreparedDataset, collate
+from ddsp_repro.dsp import compute_f0, compute_loudness
+from ddsp_repro.losses import MultiScaleSpectralLoss
+from ddsp_repro.training.config import DDSPRunConfig, RunConfig, config_from_dict, semantic_hash
+from ddsp_repro.training.module import RunModule, module_for
+from ddsp_repro.training.tracking import git_commit
+from evals.metrics import F0Accuracy, LoudnessL1, MeanPerExample
+
+__all__ = ["eval_dataset", "evaluate", "load_checkpoint"]
+
+
+def load_checkpoint(path: str | Path) -> tuple[RunModule, dict]:
+    """The trained module of a Lightning checkpoint written by `train`, and the checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        config = config_from_dict(checkpoint["hyper_parameters"]["config"])
+    except KeyError as exc:
+        raise ValueError(f"{path} is not a ddsp-repro training checkpoint (no config inside)") from exc
+    module = module_for(config)
+    module.load_state_dict(checkpoint["state_dict"])
+    return module.eval(), checkpoint
+
+
+def eval_dataset(config: RunConfig, split: str, data_dir: str | Path | None = None):
+    """(dataset, description) of one split of the config's data (or of a prepared `data_dir`)."""
+    from ddsp_repro.data.sources import builtin_features, violin_features
+
+    d = config.data
+    if data_dir is not None:
+        return PreparedDataset(data_dir, split=None), {"source": "prepared", "folder": str(data_dir)}
+    if d.source == "builtin":
+        (folder,) = builtin_features(
+            d.root, d.builtin_pitch_step, d.builtin_velocities, d.crepe_model, d.prepare_workers, splits=(split,)
+        )
+        return PreparedDataset(folder), {"source": "builtin", "folder": str(folder), **_manifest(folder)}
+    if d.source == "violin":
+        if split != "valid":
+            raise ValueError("the violin data has train and valid splits only; use --split valid")
+        folder = violin_features(d.root, d.violin_minutes, d.crepe_model, d.valid_fraction, d.prepare_workers)
+        return PreparedDataset(folder, split="valid"), {"source": "violin", "folder": str(folder)}
+    if d.source == "tfds":
+        from ddsp_repro.data.tfds_nsynth import TfdsNSynth
+
+        dataset = TfdsNSynth(split, d.tfds_dir, d.tfds_version)
+        return dataset, {"source": "tfds", **dataset.metadata}
+    folder = d.val_dir or d.train_dir
+    return PreparedDataset(folder, split=None if d.val_dir else "valid"), {"source": "prepared", "folder": folder}
+
+
+def _manifest(folder: Path) -> dict:
+    manifest = json.loads((Path(folder) / "manifest.json").read_text())
+    return {"feature_settings": manifest["settings"], "source_hash": manifest["source_hash"][:16]}
+
+
+def _versions() -> dict:
+    out = {}
+    for package in ("ddsp-repro", "torch", "lightning", "torchmetrics", "numpy"):
+        try:
+            out[package] = importlib_metadata.version(package)
+        except importlib_metadata.PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def _hardware() -> str:
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name()
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {torch.get_num_threads()} threads"
+
+
+def _batches(dataset, batch_size: int, limit: int | None):
+    items = []
+    for i, item in enumerate(dataset):
+        if limit is not None and i >= limit:
+            break
+        items.append(item)
+        if len(items) == batch_size:
+            yield collate(items)
+            items = []
+    if items:
+        yield collate(items)
+
+
+@torch.no_grad()
+def evaluate(
+    checkpoint: str | Path,
+    split: str = "valid",
+    limit: int | None = None,
+    crepe_model: str = "full",
+    batch_size: int = 8,
+    data_dir: str | Path | None = None,
+    progress: bool = True,
+    keep_audio: int = 0,
+) -> dict:
+    """Metrics, per-example values and provenance of one checkpoint on one split.
+
+    `keep_audio` keeps that many (target, resynthesis) pairs in ``report["_audio"]`` (not
+    serialised) for logging.
+    """
+    module, ckpt = load_checkpoint(checkpoint)
+    config = module.config
+    dataset, data_info = eval_dataset(config, split, data_dir)
+    n_samples, n_frames = config.model.n_samples, config.model.n_frames
+    sample_rate = config.model.sample_rate
+    frame_rate = n_frames * sample_rate // n_samples
+    loudness_l1, f0_accuracy = LoudnessL1(), F0Accuracy()
+    spectral = MeanPerExample()
+    spectral_loss = MultiScaleSpectralLoss()
+    per_example: list[dict] = []
+    audio_kept: list[tuple[np.ndarray, np.ndarray]] = []
+    synth_seconds, audio_seconds = 0.0, 0.0
+    ground_truth = "stored features"
+    total = limit if limit is not None else (len(dataset) if hasattr(dataset, "__len__") else None)
+    bar = tqdm(total=total, desc=f"evaluating {split}", unit="example", disable=not progress)
+    for batch in _batches(dataset, batch_size, limit):
+        batch = module.crop(batch, random=False)
+        start = time.perf_counter()
+        parts = module.render(batch)
+        synth_seconds += time.perf_counter() - start
+        audio, target = parts["resynthesis"].float(), batch["audio"].float()
+        audio_seconds += audio.numel() / sample_rate
+        n = audio.shape[-1]  # WaveRNN renders `media_seconds`; compare that much
+        frames = n * batch["f0_hz"].shape[1] // batch["audio"].shape[1]
+        target = target[:, :n]
+        f0_hz, confidence = compute_f0(audio, sample_rate, frame_rate, model=crepe_model)
+        loudness = compute_loudness(audio, sample_rate, frame_rate)
+        if n == 64000 and batch["f0_hz"].shape[1] == frames:
+            target_f0, target_conf, target_ld = batch["f0_hz"], batch["f0_confidence"], batch["loudness_db"]
+        else:
+            ground_truth = f"recomputed on the {n / sample_rate:g} s window with CREPE {crepe_model}"
+            target_f0, target_conf = compute_f0(target, sample_rate, frame_rate, model=crepe_model)
+            target_ld = compute_loudness(target, sample_rate, frame_rate)
+        loudness_l1.update(loudness, target_ld)
+        f0_accuracy.update(f0_hz, confidence, target_f0, target_conf)
+        distances = torch.stack([spectral_loss(a[None], t[None]) for a, t in zip(audio, target, strict=True)])
+        spectral.update(distances)
+        categories = F0Accuracy.classify(f0_hz, confidence, target_f0, target_conf)
+        ld_each = (loudness - target_ld).abs().mean(-1)
+        for i in range(audio.shape[0]):
+            row = {
+                "loudness_l1_db": round(float(ld_each[i]), 4),
+                "f0_l1": None if torch.isnan(categories["f0_l1"][i]) else round(float(categories["f0_l1"][i]), 4),
+                "spectral_distance": round(float(distances[i]), 4),
+                **{k: bool(v[i]) for k, v in categories.items() if k != "f0_l1"},
+            }
+            for key in ("instrument", "pitch", "velocity"):
+                if key in batch:
+                    value = batch[key][i]
+                    row[key] = value.item() if isinstance(value, torch.Tensor) else value
+            per_example.append(row)
+            if len(audio_kept) < keep_audio:
+                audio_kept.append((target[i].numpy(), audio[i].numpy()))
+        bar.update(audio.shape[0])
+    bar.close()
+    if not per_example:
+        raise ValueError(f"no examples in the {split} split")
+    f0 = {k: float(v) for k, v in f0_accuracy.compute().items()}
+    metrics = {
+        "loudness_l1_db": float(loudness_l1.compute()),
+        "loudness_l1_scaled": float(loudness_l1.compute_scaled()),
+        **f0,
+        "spectral_distance": float(spectral.compute()),
+        "real_time_factor": synth_seconds / audio_seconds,
+        "n_parameters": module.n_trainable_parameters(),
+    }
+    run_dir = Path(checkpoint).resolve().parent.parent
+    trainer = config.trainer
+    report = {
+        "preset": config.name,
+        "paper_row": config.paper_row,
+        "config_hash": semantic_hash(config),
+        "run": run_dir.name,
+        "checkpoint": {"file": Path(checkpoint).name, "global_step": ckpt.get("global_step")},
+        "metrics": metrics,
+        "model_size_note": "trainable parameters of the model; frozen feature extractors (CREPE) excluded",
+        "scale": {
+            "steps": ckpt.get("global_step"),
+            "batch_size": config.data.batch_size,
+            "window_seconds": n_samples / sample_rate,
+            "evaluated_seconds": per_example and n / sample_rate,
+            "data": data_info.get("source"),
+        },
+        "data": data_info,
+        "split": split,
+        "n_examples": len(per_example),
+        "ground_truth": ground_truth,
+        "crepe_model": crepe_model,
+        "git_commit": git_commit(),
+        "versions": _versions(),
+        "hardware": _hardware(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "wandb": _wandb_link(run_dir),
+        "per_example": per_example,
+    }
+    if isinstance(config, DDSPRunConfig):
+        report["scale"]["loss"] = "spectral" + (" + CREPE perceptual" if config.loss.crepe_weight else "")
+    report["_audio"] = audio_kept
+    return report
+
+
+def _wandb_link(run_dir: Path) -> str | None:
+    """The training run's W&B page when it synced online, else its local folder."""
+    wandb_dir = run_dir / "wandb"
+    runs = sorted(wandb_dir.glob("run-*")) + sorted(wandb_dir.glob("offline-run-*"))
+    return str(runs[-1]) if runs else None

@@ -1,0 +1,122 @@
+"""Regenerate the tables of RESULTS.md from the committed eval JSONs: `python -m evals.make_results`.
+
+Only the text between ``<!-- results:tableN:start -->`` and ``<!-- results:tableN:end -->`` is
+rewritten; the prose around it is hand-written. ``--check`` exits 1 when RESULTS.md differs from
+what the JSONs give (the staleness test runs the same comparison).
+
+Paper numbers are those of reference section 1.1/1.3 with their provenance; ours come only from
+``evals/results/*.json`` (Table 1) and from instantiating each preset's model (Table 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_MD = ROOT / "RESULTS.md"
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+# Table 1 of the paper (loudness L1, F0 L1, F0 outliers); the loudness unit is unverified.
+PAPER_TABLE1 = {
+    "supervised_nsynth": ("DDSP Autoencoder (supervised, CREPE f0)", 0.07, 0.02, 0.003),
+    "unsupervised_nsynth": ("DDSP Autoencoder (unsupervised, learned f0)", 0.09, 0.80, 0.04),
+    "wavernn_nsynth": ("WaveRNN (Hantrakul et al., 2019)", 0.10, 1.00, 0.07),
+}
+# Table 2 of the paper (parameters) and the count of the official gin config (reference 1.3).
+PAPER_TABLE2 = {
+    "supervised_nsynth": ("DDSP Autoencoder (supervised, NSynth)", "7M", "6.99M (ae.gin)"),
+    "unsupervised_nsynth": ("DDSP Autoencoder (unsupervised)", "12M", "≈14.3M (ae_abs.gin)"),
+    "solo_violin": ("DDSP Autoencoder (supervised, solo violin)", "6M", "4.85M (solo_instrument.gin)"),
+    "tiny_violin": ("DDSP Autoencoder Tiny", "0.24M", "0.232M + 48k reverb taps (tiny_instrument.gin)"),
+    "wavernn_nsynth": ("WaveRNN", "23M", "not released"),
+}
+
+
+def load_reports(folder: Path = RESULTS_DIR) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+
+
+def _paper_preset(name: str) -> str:
+    return name.removesuffix("_cpu").removesuffix("_tpu")
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "–" if value is None or value != value else f"{value:.{digits}f}"
+
+
+def table1(reports: list[dict]) -> str:
+    lines = [
+        "| model | source | loudness L1 (dB) | loudness L1 (dB / 120) | F0 L1 (semitones) "
+        "| F0 outliers v0.0.6 / later | examples | scale |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for preset, (label, ld, f0, outliers) in PAPER_TABLE1.items():
+        lines.append(f"| {label} | paper | {ld} (unit unverified) | | {f0} | {outliers} | | NSynth, full scale |")
+        for r in reports:
+            if _paper_preset(r["preset"]) != preset:
+                continue
+            m, s = r["metrics"], r["scale"]
+            delta = m["loudness_l1_scaled"] - ld
+            scale = (
+                f"{r['preset']}: {s['steps']} steps, batch {s['batch_size']}, {s['window_seconds']:g} s windows, "
+                f"{s['data']} data, {r['split']} split, CREPE {r['crepe_model']}, {r['hardware']}"
+            )
+            lines.append(
+                f"| {label} | ours ([json](evals/results/{r['run']}_{r['split']}.json)) "
+                f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} (Δ {delta:+.3f}) "
+                f"| {_fmt(m['f0_l1'])} (Δ {m['f0_l1'] - f0:+.3f}) "
+                f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
+                f"| {r['n_examples']} | {scale} |"
+            )
+    return "\n".join(lines)
+
+
+def table2() -> str:
+    from ddsp_repro.models.autoencoder import Autoencoder
+    from ddsp_repro.models.wavernn import WaveRNN, WaveRNNConfig
+    from ddsp_repro.training.presets import PRESETS
+
+    lines = ["| model | paper | official config | ours (trainable) | ours / paper |", "|---|---|---|---|---|"]
+    for preset, (label, paper, official) in PAPER_TABLE2.items():
+        config = PRESETS[preset].model
+        model = WaveRNN(config) if isinstance(config, WaveRNNConfig) else Autoencoder(config)
+        n = model.n_trainable_parameters()
+        note = ""
+        if getattr(model, "reverb", None) is not None:
+            note = f" ({n - model.reverb.ir.numel():,} without the reverb)"
+        paper_value = float(paper.rstrip("M")) * 1e6
+        lines.append(f"| {label} | {paper} | {official} | {n:,}{note} | {n / paper_value:.2f} |")
+    return "\n".join(lines)
+
+
+def render(text: str, reports: list[dict]) -> str:
+    for name, body in (("table1", table1(reports)), ("table2", table2())):
+        pattern = re.compile(rf"(<!-- results:{name}:start -->\n).*?(<!-- results:{name}:end -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"RESULTS.md has no <!-- results:{name}:start/end --> markers")
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="exit 1 if RESULTS.md is stale; write nothing")
+    args = parser.parse_args()
+    current = RESULTS_MD.read_text()
+    fresh = render(current, load_reports())
+    if args.check:
+        if fresh != current:
+            print("RESULTS.md is stale: run `python -m evals.make_results`", file=sys.stderr)
+            sys.exit(1)
+        print("RESULTS.md is up to date")
+        return
+    RESULTS_MD.write_text(fresh)
+    print(f"wrote {RESULTS_MD}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""`evals.run` on a toy checkpoint trained here; RESULTS.md regenerates from the committed JSONs."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ddsp_repro.training.presets import PRESETS
+from ddsp_repro.training.train import run_dir_for, train
+from evals import make_results
+from tests.training.conftest import shrink
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tones, tmp_path_factory):
+    config = shrink(PRESETS["supervised_nsynth_cpu"], tones, tmp_path_factory.mktemp("runs"))
+    train(config)
+    return run_dir_for(config) / "checkpoints" / "best.ckpt"
+
+
+def test_eval_cli_writes_a_report_with_provenance(checkpoint, tmp_path):
+    out = tmp_path / "report.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "evals.run", "--checkpoint", str(checkpoint), "--crepe-model", "tiny",
+         "--wandb", "disabled", "--out", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(out.read_text())
+    m = report["metrics"]
+    for key in ("loudness_l1_db", "loudness_l1_scaled", "spectral_distance", "real_time_factor"):
+        assert math.isfinite(m[key]) and m[key] >= 0
+    assert m["loudness_l1_scaled"] == pytest.approx(m["loudness_l1_db"] / 120)
+    assert report["n_examples"] == len(report["per_example"]) == 3  # the tones' valid half
+    assert report["crepe_model"] == "tiny" and report["split"] == "valid"
+    assert report["preset"] == "supervised_nsynth_cpu" and len(report["config_hash"]) == 8
+    assert report["checkpoint"]["global_step"] == 2 and report["versions"]["torch"]
+    assert "recomputed" in report["ground_truth"]  # 0.5 s windows of 4 s examples
+    assert m["n_parameters"] == report["metrics"]["n_parameters"] > 0
+
+
+def test_bad_checkpoint_is_a_clear_error(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "evals.run", "--checkpoint", str(tmp_path / "missing.ckpt")],
+        cwd=REPO, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 2 and "no checkpoint" in result.stderr
+
+
+def test_results_md_is_not_stale():
+    text = make_results.RESULTS_MD.read_text()
+    assert make_results.render(text, make_results.load_reports()) == text, "run `python -m evals.make_results`"
+
+
+def test_render_is_idempotent_and_needs_markers():
+    text = make_results.RESULTS_MD.read_text()
+    once = make_results.render(text, make_results.load_reports())
+    assert make_results.render(once, make_results.load_reports()) == once
+    with pytest.raises(ValueError, match="markers"):
+        make_results.render("no markers here", [])
