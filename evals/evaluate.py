@@ -60,7 +60,12 @@ def eval_dataset(config: RunConfig, split: str, data_dir: str | Path | None = No
         return PreparedDataset(data_dir, split=None), {"source": "prepared", "folder": str(data_dir)}
     if d.source == "builtin":
         (folder,) = builtin_features(
-            d.root, d.builtin_pitch_step, d.builtin_velocities, d.crepe_model, d.prepare_workers, splits=(split,)
+            d.root,
+            d.builtin_pitch_step,
+            d.builtin_velocities,
+            d.crepe_model,
+            d.prepare_workers,
+            splits=(split,),
         )
         return PreparedDataset(folder), {"source": "builtin", "folder": str(folder), **_manifest(folder)}
     if d.source == "violin":
@@ -74,7 +79,10 @@ def eval_dataset(config: RunConfig, split: str, data_dir: str | Path | None = No
         dataset = TfdsNSynth(split, d.tfds_dir, d.tfds_version)
         return dataset, {"source": "tfds", **dataset.metadata}
     folder = d.val_dir or d.train_dir
-    return PreparedDataset(folder, split=None if d.val_dir else "valid"), {"source": "prepared", "folder": folder}
+    return PreparedDataset(folder, split=None if d.val_dir else "valid"), {
+        "source": "prepared",
+        "folder": folder,
+    }
 
 
 def _manifest(folder: Path) -> dict:
@@ -177,7 +185,9 @@ def evaluate(
         for i in range(audio.shape[0]):
             row = {
                 "loudness_l1_db": round(float(ld_each[i]), 4),
-                "f0_l1": None if torch.isnan(categories["f0_l1"][i]) else round(float(categories["f0_l1"][i]), 4),
+                "f0_l1": None
+                if torch.isnan(categories["f0_l1"][i])
+                else round(float(categories["f0_l1"][i]), 4),
                 "spectral_distance": round(float(distances[i]), 4),
                 **{k: bool(v[i]) for k, v in categories.items() if k != "f0_l1"},
             }

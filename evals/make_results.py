@@ -55,7 +55,9 @@ def table1(reports: list[dict]) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for preset, (label, ld, f0, outliers) in PAPER_TABLE1.items():
-        lines.append(f"| {label} | paper | {ld} (unit unverified) | | {f0} | {outliers} | | NSynth, full scale |")
+        lines.append(
+            f"| {label} | paper | {ld} (unit unverified) | | {f0} | {outliers} | | NSynth, full scale |"
+        )
         for r in reports:
             if _paper_preset(r["preset"]) != preset:
                 continue

@@ -7,7 +7,7 @@ The job builds six harmonic tones (half held out), prepares them with CREPE tiny
 supervised DDSP autoencoder (the real synths, losses, training loop and checkpointing) for a few
 dozen steps, and evaluates the best checkpoint with the real metrics. A broken synthesiser, loss,
 feature or metric moves these numbers far past the tolerances, which come from the spread over
-seeds measured by ``--measure`` (stored in ``evals/regression/tolerances.json`` with how they
+seeds measured by ``--measure`` (the check reruns seed 0; stored in ``evals/regression/tolerances.json`` with how they
 were measured).
 """
 
@@ -58,8 +58,9 @@ def regression_config(data_dir: Path, runs_dir: Path, seed: int = 0):
         model=replace(base.model, ch=64, rnn_channels=64, n_samples=16000, n_frames=250),
         data=DataConfig(source="prepared", train_dir=str(data_dir), batch_size=4),
         optim=replace(base.optim, lr=1e-3),
-        trainer=replace(base.trainer, max_steps=60, val_every_steps=20, limit_val_batches=1, seed=seed,
-                        progress_bar=False),  # fmt: skip
+        trainer=replace(
+            base.trainer, max_steps=60, val_every_steps=20, limit_val_batches=1, seed=seed, progress_bar=False
+        ),  # fmt: skip
         logging=LoggingConfig(wandb="disabled", runs_dir=str(runs_dir), n_media_examples=1),
     )
 
@@ -101,7 +102,9 @@ def main() -> None:
         data_dir = build_tones(workdir / "data")
         if args.check:
             values = run_once(workdir, data_dir, seed=0)
-            failures = compare(values, json.loads(BASELINE.read_text()), json.loads(TOLERANCES.read_text())["tolerance"])
+            failures = compare(
+                values, json.loads(BASELINE.read_text()), json.loads(TOLERANCES.read_text())["tolerance"]
+            )
             print(json.dumps(values, indent=2))
             if failures:
                 print("metric regression:\n  " + "\n  ".join(failures), file=sys.stderr)
@@ -112,14 +115,16 @@ def main() -> None:
     spread = {k: float(np.ptp([r[k] for r in runs.values()])) for k in CHECKED}
     floors = {"loudness_l1_db": 0.25, "f0_l1": 0.1, "f0_outlier_ratio_v006": 0.0, "spectral_distance": 0.1,
               "final_val_loss": 0.1}  # fmt: skip
-    tolerance = {k: max(3 * spread[k], floors[k]) for k in CHECKED}
+    tolerance = {k: max(spread[k], floors[k]) for k in CHECKED}
     HERE.mkdir(exist_ok=True)
     BASELINE.write_text(json.dumps(runs[0], indent=1, sort_keys=True) + "\n")
     TOLERANCES.write_text(
         json.dumps(
             {
-                "how": "tolerance = max(3 x spread over seeds, floor); spread = max - min of each metric over "
-                f"seeds {list(SEEDS)} of the same job, measured by `python -m evals.regression --measure`",
+                "how": "tolerance = max(spread over seeds, floor); spread = max - min of each metric over "
+                f"seeds {list(SEEDS)} of the same job, measured by `python -m evals.regression --measure`. "
+                "The check reruns seed 0, which repeats bit for bit on one machine; the seed-to-seed "
+                "spread bounds what harmless numeric differences between machines can do to it.",
                 "per_seed": {str(s): r for s, r in runs.items()},
                 "spread": spread,
                 "floor": floors,

@@ -20,7 +20,9 @@ RESULTS_DIR = Path(__file__).parent / "results"
 def write_report(report: dict, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(json.dumps({k: v for k, v in report.items() if not k.startswith("_")}, indent=1) + "\n")
+    partial.write_text(
+        json.dumps({k: v for k, v in report.items() if not k.startswith("_")}, indent=1) + "\n"
+    )
     os.replace(partial, out)
     return out
 
@@ -41,7 +43,10 @@ def log_to_wandb(report: dict, mode: str, project: str = "ddsp-repro") -> str | 
         name=f"eval-{report['run']}-{report['split']}",
         mode=mode,
         dir=os.environ.get("WANDB_DIR", "."),
-        config={k: report[k] for k in ("preset", "config_hash", "split", "crepe_model", "n_examples", "checkpoint")},
+        config={
+            k: report[k]
+            for k in ("preset", "config_hash", "split", "crepe_model", "n_examples", "checkpoint")
+        },
     )
     rows = report["per_example"]
     columns = sorted({key for row in rows for key in row})
@@ -76,7 +81,13 @@ def main() -> None:
     parser.add_argument("--wandb", default="auto", choices=["auto", "online", "offline", "disabled"])
     args = parser.parse_args()
     report = evaluate(
-        args.checkpoint, args.split, args.limit, args.crepe_model, args.batch_size, args.data_dir, keep_audio=4
+        args.checkpoint,
+        args.split,
+        args.limit,
+        args.crepe_model,
+        args.batch_size,
+        args.data_dir,
+        keep_audio=4,
     )
     report["eval_wandb"] = log_to_wandb(report, args.wandb)
     out = write_report(report, args.out or RESULTS_DIR / f"{report['run']}_{args.split}.json")
