@@ -212,7 +212,6 @@ def evaluate(
         "n_parameters": module.n_trainable_parameters(),
     }
     run_dir = Path(checkpoint).resolve().parent.parent
-    trainer = config.trainer
     report = {
         "preset": config.name,
         "paper_row": config.paper_row,

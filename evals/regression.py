@@ -7,8 +7,8 @@ The job builds six harmonic tones (half held out), prepares them with CREPE tiny
 supervised DDSP autoencoder (the real synths, losses, training loop and checkpointing) for a few
 dozen steps, and evaluates the best checkpoint with the real metrics. A broken synthesiser, loss,
 feature or metric moves these numbers far past the tolerances, which come from the spread over
-seeds measured by ``--measure`` (the check reruns seed 0; stored in ``evals/regression/tolerances.json`` with how they
-were measured).
+seeds measured by ``--measure`` (the check reruns seed 0; stored in
+``evals/regression/tolerances.json`` with how they were measured).
 """
 
 from __future__ import annotations
