@@ -65,7 +65,8 @@ def table1(reports: list[dict]) -> str:
             delta = m["loudness_l1_scaled"] - ld
             scale = (
                 f"{r['preset']}: {s['steps']} steps, batch {s['batch_size']}, "
-                f"{s['window_seconds']:g} s windows, {s['data']} data, {r['split']} split, CREPE {r['crepe_model']}, {r['hardware']}"
+                f"{s['window_seconds']:g} s windows, {s['data']} data, {r['split']} split, "
+                f"CREPE {r['crepe_model']}, {r['hardware']}"
             )
             lines.append(
                 f"| {label} | ours ([json](evals/results/{r['run']}_{r['split']}.json)) "
