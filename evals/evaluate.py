@@ -241,6 +241,8 @@ def evaluate(
     }
     if isinstance(config, DDSPRunConfig):
         report["scale"]["loss"] = "spectral" + (" + CREPE perceptual" if config.loss.crepe_weight else "")
+    else:
+        report["scale"]["loss"] = f"cross-entropy on {config.model.train_crop}-sample windows"
     report["_audio"] = audio_kept
     return report
 
@@ -249,4 +251,9 @@ def _wandb_link(run_dir: Path) -> str | None:
     """The training run's W&B page when it synced online, else its local folder."""
     wandb_dir = run_dir / "wandb"
     runs = sorted(wandb_dir.glob("run-*")) + sorted(wandb_dir.glob("offline-run-*"))
-    return str(runs[-1]) if runs else None
+    if not runs:
+        return None
+    try:
+        return str(runs[-1].resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(runs[-1])

@@ -22,9 +22,9 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 # Table 1 of the paper (loudness L1, F0 L1, F0 outliers); the loudness unit is unverified.
 PAPER_TABLE1 = {
-    "supervised_nsynth": ("DDSP Autoencoder (supervised, CREPE f0)", 0.07, 0.02, 0.003),
-    "unsupervised_nsynth": ("DDSP Autoencoder (unsupervised, learned f0)", 0.09, 0.80, 0.04),
-    "wavernn_nsynth": ("WaveRNN (Hantrakul et al., 2019)", 0.10, 1.00, 0.07),
+    "supervised_nsynth": ("DDSP Autoencoder (supervised, CREPE f0)", "0.07", "0.02", "0.003"),
+    "unsupervised_nsynth": ("DDSP Autoencoder (unsupervised, learned f0)", "0.09", "0.80", "0.04"),
+    "wavernn_nsynth": ("WaveRNN (Hantrakul et al., 2019)", "0.10", "1.00", "0.07"),
 }
 # Table 2 of the paper (parameters) and the count of the official gin config (reference 1.3).
 PAPER_TABLE2 = {
@@ -56,22 +56,22 @@ def table1(reports: list[dict]) -> str:
     ]
     for preset, (label, ld, f0, outliers) in PAPER_TABLE1.items():
         lines.append(
-            f"| {label} | paper | {ld} (unit unverified) | | {f0} | {outliers} | | NSynth, full scale |"
+            f"| {label} | paper | | {ld} (unit unverified) | {f0} | {outliers} | | NSynth, full scale |"
         )
         for r in reports:
             if _paper_preset(r["preset"]) != preset:
                 continue
             m, s = r["metrics"], r["scale"]
-            delta = m["loudness_l1_scaled"] - ld
+            delta = m["loudness_l1_scaled"] - float(ld)
             scale = (
                 f"{r['preset']}: {s['steps']} steps, batch {s['batch_size']}, "
                 f"{s['window_seconds']:g} s windows, {s['data']} data, {r['split']} split, "
-                f"CREPE {r['crepe_model']}, {r['hardware']}"
+                f"CREPE {r['crepe_model']}, {r['hardware']}; loss: {s.get('loss', '?')}"
             )
             lines.append(
                 f"| {label} | ours ([json](evals/results/{r['run']}_{r['split']}.json)) "
                 f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} (Δ {delta:+.3f}) "
-                f"| {_fmt(m['f0_l1'])} (Δ {m['f0_l1'] - f0:+.3f}) "
+                f"| {_fmt(m['f0_l1'])} (Δ {m['f0_l1'] - float(f0):+.3f}) "
                 f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
                 f"| {r['n_examples']} | {scale} |"
             )
@@ -88,11 +88,12 @@ def table2() -> str:
         config = PRESETS[preset].model
         model = WaveRNN(config) if isinstance(config, WaveRNNConfig) else Autoencoder(config)
         n = model.n_trainable_parameters()
-        note = ""
-        if getattr(model, "reverb", None) is not None:
-            note = f" ({n - model.reverb.ir.numel():,} without the reverb)"
         paper_value = float(paper.rstrip("M")) * 1e6
-        lines.append(f"| {label} | {paper} | {official} | {n:,}{note} | {n / paper_value:.2f} |")
+        note, ratio = "", f"{n / paper_value:.2f}"
+        if getattr(model, "reverb", None) is not None:
+            dry = n - model.reverb.ir.numel()
+            note, ratio = f" ({dry:,} without the reverb)", ratio + f" ({dry / paper_value:.2f})"
+        lines.append(f"| {label} | {paper} | {official} | {n:,}{note} | {ratio} |")
     return "\n".join(lines)
 
 

@@ -123,11 +123,11 @@ TINY_VIOLIN_CPU = replace(
 WAVERNN_NSYNTH_CPU = replace(
     WAVERNN_NSYNTH,
     name="wavernn_nsynth_cpu",
-    paper_row="Table 1 'WaveRNN' baseline; CPU scale: 0.5M-parameter variant, 0.125 s windows, built-in data",
+    paper_row="Table 1 'WaveRNN' baseline; CPU scale: 0.5M-parameter variant, 1000-sample windows, built-in data",
     data=_CPU_DATA,
     trainer=_CPU_TRAINER,
     model=WaveRNNConfig(
-        ch=64, cond_rnn_channels=64, cond_channels=32, rnn_channels=256, fc_channels=256, train_crop=2000
+        ch=64, cond_rnn_channels=64, cond_channels=32, rnn_channels=256, fc_channels=256, train_crop=1000
     ),
 )
 
