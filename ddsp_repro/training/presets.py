@@ -123,7 +123,7 @@ TINY_VIOLIN_CPU = replace(
 WAVERNN_NSYNTH_CPU = replace(
     WAVERNN_NSYNTH,
     name="wavernn_nsynth_cpu",
-    paper_row="Table 1 'WaveRNN' baseline; CPU scale: 0.5M-parameter variant, 1000-sample windows, built-in data",
+    paper_row="Table 1 'WaveRNN' baseline; CPU scale: 0.5M parameters, 1000-sample windows, built-in data",
     data=_CPU_DATA,
     trainer=_CPU_TRAINER,
     model=WaveRNNConfig(
