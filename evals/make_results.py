@@ -50,7 +50,7 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 
 def table1(reports: list[dict]) -> str:
     lines = [
-        "| model | source | loudness L1 (dB) | loudness L1 (dB / 120) | F0 L1 (semitones) "
+        "| model | source | loudness L1 (dB) | loudness L1 (dB / 120) | F0 L1 (semitones) v0.0.6 / later "
         "| F0 outliers v0.0.6 / later | examples | scale |",
         "|---|---|---|---|---|---|---|---|",
     ]
@@ -63,6 +63,7 @@ def table1(reports: list[dict]) -> str:
                 continue
             m, s = r["metrics"], r["scale"]
             delta = m["loudness_l1_scaled"] - float(ld)
+            f0_delta = "" if m["f0_l1"] is None else f" (Δ {m['f0_l1'] - float(f0):+.3f})"
             scale = (
                 f"{r['preset']}: {s['steps']} steps, batch {s['batch_size']}, "
                 f"{s['window_seconds']:g} s windows, {s['data']} data, {r['split']} split, "
@@ -71,7 +72,7 @@ def table1(reports: list[dict]) -> str:
             lines.append(
                 f"| {label} | ours ([json](evals/results/{r['run']}_{r['split']}.json)) "
                 f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} (Δ {delta:+.3f}) "
-                f"| {_fmt(m['f0_l1'])} (Δ {m['f0_l1'] - float(f0):+.3f}) "
+                f"| {_fmt(m['f0_l1'])}{f0_delta} / {_fmt(m['f0_l1_head'])} "
                 f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
                 f"| {r['n_examples']} | {scale} |"
             )

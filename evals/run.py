@@ -17,12 +17,22 @@ from ddsp_repro._cli import run_cli
 RESULTS_DIR = Path(__file__).parent / "results"
 
 
+def _jsonable(value):
+    """NaN (an undefined mean, e.g. F0 L1 with no trackable example) becomes null: strict JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
 def write_report(report: dict, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(
-        json.dumps({k: v for k, v in report.items() if not k.startswith("_")}, indent=1) + "\n"
-    )
+    public = {k: v for k, v in report.items() if not k.startswith("_")}
+    partial.write_text(json.dumps(_jsonable(public), indent=1, allow_nan=False) + "\n")
     os.replace(partial, out)
     return out
 

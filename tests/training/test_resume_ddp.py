@@ -81,5 +81,6 @@ def test_two_process_cpu_ddp(tones, tmp_path):
     run = _run_dir(tmp_path)
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["step"] == 4 and metrics["val/loss"] == metrics["val/loss"]  # finite, not NaN
-    assert "distributed_backend=gloo" in result.stderr or "gloo" in result.stderr + result.stdout
+    output = result.stderr + result.stdout
+    assert "distributed_backend=gloo" in output and "Starting with 2 processes" in output
     assert _state(run)[1] == 4
