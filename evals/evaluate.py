@@ -212,6 +212,8 @@ def evaluate(
         "n_parameters": module.n_trainable_parameters(),
     }
     run_dir = Path(checkpoint).resolve().parent.parent
+    run_metrics = run_dir / "metrics.json"
+    run_steps = json.loads(run_metrics.read_text()).get("step") if run_metrics.is_file() else None
     report = {
         "preset": config.name,
         "paper_row": config.paper_row,
@@ -222,6 +224,7 @@ def evaluate(
         "model_size_note": "trainable parameters of the model; frozen feature extractors (CREPE) excluded",
         "scale": {
             "steps": ckpt.get("global_step"),
+            "run_steps": run_steps,
             "batch_size": config.data.batch_size,
             "window_seconds": n_samples / sample_rate,
             "evaluated_seconds": per_example and n / sample_rate,

@@ -48,6 +48,18 @@ def _fmt(value: float | None, digits: int = 3) -> str:
     return "–" if value is None or value != value else f"{value:.{digits}f}"
 
 
+def _steps(scale: dict) -> str:
+    run = scale.get("run_steps")
+    if run and run != scale["steps"]:
+        return f"best checkpoint (step {scale['steps']}) of {run} steps"
+    return f"{scale['steps']} steps"
+
+
+def _evaluated(scale: dict) -> str:
+    seconds = scale.get("evaluated_seconds")
+    return f" (first {seconds:g} s evaluated)" if seconds and seconds != scale["window_seconds"] else ""
+
+
 def table1(reports: list[dict]) -> str:
     lines = [
         "| model | source | loudness L1 (dB) | loudness L1 (dB / 120) | F0 L1 (semitones) v0.0.6 / later "
@@ -65,8 +77,8 @@ def table1(reports: list[dict]) -> str:
             delta = m["loudness_l1_scaled"] - float(ld)
             f0_delta = "" if m["f0_l1"] is None else f" (Δ {m['f0_l1'] - float(f0):+.3f})"
             scale = (
-                f"{r['preset']}: {s['steps']} steps, batch {s['batch_size']}, "
-                f"{s['window_seconds']:g} s windows, {s['data']} data, {r['split']} split, "
+                f"{r['preset']}: {_steps(s)}, batch {s['batch_size']}, "
+                f"{s['window_seconds']:g} s windows{_evaluated(s)}, {s['data']} data, {r['split']} split, "
                 f"CREPE {r['crepe_model']}, {r['hardware']}; loss: {s.get('loss', '?')}"
             )
             lines.append(
