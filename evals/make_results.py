@@ -73,14 +73,10 @@ def table1(reports: list[dict]) -> str:
         for r in reports:
             if _paper_preset(r["preset"]) != preset:
                 continue
-            m, s = r["metrics"], r["scale"]
+            m = r["metrics"]
             delta = m["loudness_l1_scaled"] - float(ld)
             f0_delta = "" if m["f0_l1"] is None else f" (Δ {m['f0_l1'] - float(f0):+.3f})"
-            scale = (
-                f"{r['preset']}: {_steps(s)}, batch {s['batch_size']}, "
-                f"{s['window_seconds']:g} s windows{_evaluated(s)}, {s['data']} data, {r['split']} split, "
-                f"CREPE {r['crepe_model']}, {r['hardware']}; loss: {s.get('loss', '?')}"
-            )
+            scale = _scale(r)
             lines.append(
                 f"| {label} | ours ([json](evals/results/{r['run']}_{r['split']}.json)) "
                 f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} (Δ {delta:+.3f}) "
@@ -88,6 +84,38 @@ def table1(reports: list[dict]) -> str:
                 f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
                 f"| {r['n_examples']} | {scale} |"
             )
+    return "\n".join(lines)
+
+
+def _scale(r: dict) -> str:
+    s = r["scale"]
+    return (
+        f"{r['preset']}: {_steps(s)}, batch {s['batch_size']}, "
+        f"{s['window_seconds']:g} s windows{_evaluated(s)}, {s['data']} data, {r['split']} split, "
+        f"CREPE {r['crepe_model']}, {r['hardware']}; loss: {s.get('loss', '?')}"
+    )
+
+
+def table3(reports: list[dict]) -> str:
+    """Solo-instrument models: the paper shows them qualitatively, so ours stand alone."""
+    lines = [
+        "| model | loudness L1 (dB) | loudness L1 (dB / 120) | F0 L1 (semitones) v0.0.6 / later "
+        "| F0 outliers v0.0.6 / later | spectral distance | examples | scale |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in reports:
+        if _paper_preset(r["preset"]) not in ("solo_violin", "tiny_violin"):
+            continue
+        m = r["metrics"]
+        lines.append(
+            f"| {r['preset']} ([json](evals/results/{r['run']}_{r['split']}.json)) "
+            f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} "
+            f"| {_fmt(m['f0_l1'])} / {_fmt(m['f0_l1_head'])} "
+            f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
+            f"| {_fmt(m['spectral_distance'], 2)} | {r['n_examples']} | {_scale(r)} |"
+        )
+    if len(lines) == 2:
+        lines.append("| (no solo-instrument run evaluated yet) | | | | | | | |")
     return "\n".join(lines)
 
 
@@ -111,7 +139,7 @@ def table2() -> str:
 
 
 def render(text: str, reports: list[dict]) -> str:
-    for name, body in (("table1", table1(reports)), ("table2", table2())):
+    for name, body in (("table1", table1(reports)), ("table2", table2()), ("table3", table3(reports))):
         pattern = re.compile(rf"(<!-- results:{name}:start -->\n).*?(<!-- results:{name}:end -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"RESULTS.md has no <!-- results:{name}:start/end --> markers")
