@@ -227,7 +227,7 @@ def evaluate(
             "run_steps": run_steps,
             "batch_size": config.data.batch_size,
             "window_seconds": n_samples / sample_rate,
-            "evaluated_seconds": per_example and n / sample_rate,
+            "evaluated_seconds": n / sample_rate,
             "data": data_info.get("source"),
         },
         "data": data_info,

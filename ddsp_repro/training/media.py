@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from ddsp_repro.dsp import compute_loudness
+from ddsp_repro.dsp import compute_loudness, compute_mag
 
 __all__ = ["MediaCallback", "audio_problem", "plot_example", "plot_losses"]
 
@@ -33,10 +33,10 @@ def audio_problem(audio: np.ndarray) -> str | None:
     return None
 
 
-def _spectrogram_db(audio: np.ndarray, n_fft: int = 1024, hop: int = 256) -> np.ndarray:
-    x = torch.as_tensor(audio, dtype=torch.float32)
-    spec = torch.stft(x, n_fft, hop, window=torch.hann_window(n_fft), return_complex=True).abs()
-    return 20 * np.log10(spec.numpy() + 1e-6)
+def _spectrogram_db(audio: np.ndarray, n_fft: int = 1024) -> np.ndarray:
+    """``[bins, frames]`` magnitude in dB (the loss's own STFT: periodic Hann, 75% overlap)."""
+    mag = compute_mag(torch.as_tensor(audio, dtype=torch.float32)[None], n_fft)[0]
+    return 20 * np.log10(mag.T.numpy() + 1e-6)
 
 
 def plot_example(path: Path, parts: dict[str, np.ndarray], sample_rate: int, title: str = "") -> None:

@@ -84,41 +84,31 @@ _CPU_DATA = DataConfig(
     source="builtin", batch_size=8, builtin_pitch_step=2, builtin_velocities=(100,), crepe_model="tiny"
 )
 
-SUPERVISED_NSYNTH_CPU = replace(
-    SUPERVISED_NSYNTH,
-    name="supervised_nsynth_cpu",
-    paper_row=SUPERVISED_NSYNTH.paper_row + "; CPU scale: 1 s windows, batch 8, 600 steps, built-in data",
-    data=_CPU_DATA,
-    trainer=_CPU_TRAINER,
-    model=replace(SUPERVISED_NSYNTH.model, **_CPU_WINDOW),
-)
 
-UNSUPERVISED_NSYNTH_CPU = replace(
-    UNSUPERVISED_NSYNTH,
-    name="unsupervised_nsynth_cpu",
-    paper_row=UNSUPERVISED_NSYNTH.paper_row + "; CPU scale: 1 s windows, batch 8, 600 steps, built-in data",
-    data=_CPU_DATA,
-    trainer=_CPU_TRAINER,
-    model=replace(UNSUPERVISED_NSYNTH.model, **_CPU_WINDOW),
-)
+def _cpu(paper: DDSPRunConfig, note: str, data: DataConfig, **changes) -> DDSPRunConfig:
+    """The CPU-scale variant of a paper preset: same model, `_CPU_TRAINER`, its scale in `paper_row`."""
+    return replace(
+        paper,
+        name=f"{paper.name}_cpu",
+        paper_row=f"{paper.paper_row}; CPU scale: {note}",
+        data=data,
+        trainer=_CPU_TRAINER,
+        **changes,
+    )
 
+
+_NSYNTH_NOTE = "1 s windows, batch 8, 600 steps, built-in data"
+_VIOLIN_NOTE = "4 s windows, batch 8, 600 steps, 5 min of violin"
 _CPU_VIOLIN = replace(VIOLIN, batch_size=8, violin_minutes=5.0, crepe_model="tiny")
 
-SOLO_VIOLIN_CPU = replace(
-    SOLO_VIOLIN,
-    name="solo_violin_cpu",
-    paper_row=SOLO_VIOLIN.paper_row + "; CPU scale: 4 s windows, batch 8, 600 steps, 5 min of violin",
-    data=_CPU_VIOLIN,
-    trainer=_CPU_TRAINER,
+SUPERVISED_NSYNTH_CPU = _cpu(
+    SUPERVISED_NSYNTH, _NSYNTH_NOTE, _CPU_DATA, model=replace(SUPERVISED_NSYNTH.model, **_CPU_WINDOW)
 )
-
-TINY_VIOLIN_CPU = replace(
-    TINY_VIOLIN,
-    name="tiny_violin_cpu",
-    paper_row=TINY_VIOLIN.paper_row + "; CPU scale: 4 s windows, batch 8, 600 steps, 5 min of violin",
-    data=_CPU_VIOLIN,
-    trainer=_CPU_TRAINER,
+UNSUPERVISED_NSYNTH_CPU = _cpu(
+    UNSUPERVISED_NSYNTH, _NSYNTH_NOTE, _CPU_DATA, model=replace(UNSUPERVISED_NSYNTH.model, **_CPU_WINDOW)
 )
+SOLO_VIOLIN_CPU = _cpu(SOLO_VIOLIN, _VIOLIN_NOTE, _CPU_VIOLIN)
+TINY_VIOLIN_CPU = _cpu(TINY_VIOLIN, _VIOLIN_NOTE, _CPU_VIOLIN)
 
 WAVERNN_NSYNTH_CPU = replace(
     WAVERNN_NSYNTH,
