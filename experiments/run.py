@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from ddsp_repro._cli import run_cli
+from ddsp_repro._cli import preset_from_args, run_cli
 
 
 def _parameter_count(config) -> int:
@@ -34,9 +34,7 @@ def list_presets() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    import tyro
-
-    from ddsp_repro.training.presets import PRESETS, get_preset
+    from ddsp_repro.training.presets import PRESETS
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("--list", "-l"):
@@ -47,21 +45,12 @@ def main(argv: list[str] | None = None) -> None:
         print("presets: " + ", ".join(PRESETS))
         return
     name, rest = argv[0], argv[1:]
-    if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r}; `python -m experiments.run --list` shows them")
-    preset = get_preset(name)
     flags = {"--resume": False, "--overwrite": False}
     for flag in flags:
         if flag in rest:
             flags[flag] = True
             rest.remove(flag)
-    config = tyro.cli(
-        type(preset),
-        default=preset,
-        args=rest,
-        prog=f"python -m experiments.run {name} [--resume] [--overwrite]",
-        description=f"{name}: {preset.paper_row}",
-    )
+    config = preset_from_args(name, rest, prog=f"python -m experiments.run {name} [--resume] [--overwrite]")
     from ddsp_repro.training.train import run_dir_for, train
 
     print(f"run directory: {run_dir_for(config)}")

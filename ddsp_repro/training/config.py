@@ -108,6 +108,7 @@ class LoggingConfig:
 
     wandb: Literal["auto", "online", "offline", "disabled"] = "auto"
     project: str = "ddsp-repro"
+    group: str | None = None  # W&B run group (a sweep groups its trials by study)
     runs_dir: str = "runs"
     n_media_examples: int = 4
     media_seconds: float = 1.0  # WaveRNN only: seconds sampled autoregressively per example

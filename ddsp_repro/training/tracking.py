@@ -116,12 +116,17 @@ def git_commit() -> str | None:
         return None
 
 
-def make_wandb_logger(mode: str, run_dir: Path, project: str):
-    """A Lightning `WandbLogger` writing under ``run_dir/wandb``, resuming the run's W&B id."""
+def make_wandb_logger(mode: str, run_dir: Path, project: str, group: str | None = None):
+    """A Lightning `WandbLogger` writing under ``run_dir/wandb``, resuming the run's W&B id.
+
+    Under a ``wandb agent`` (a W&B sweep) the agent's run id is used, so the run joins its sweep.
+    """
     from lightning.pytorch.loggers import WandbLogger
 
     id_file = run_dir / "wandb_id.txt"
-    if id_file.is_file():
+    if os.environ.get("WANDB_SWEEP_ID") and os.environ.get("WANDB_RUN_ID"):
+        run_id = os.environ["WANDB_RUN_ID"]
+    elif id_file.is_file():
         run_id = id_file.read_text().strip()
     else:
         run_id = uuid.uuid4().hex[:8]
@@ -137,6 +142,7 @@ def make_wandb_logger(mode: str, run_dir: Path, project: str):
         name=run_dir.name,
         save_dir=str(run_dir),
         project=project,
+        group=group,
         id=run_id,
         offline=mode == "offline",
         resume="allow",

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -122,8 +123,18 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(partial, path)
 
 
-def train(config: RunConfig, resume: bool = False, overwrite: bool = False) -> dict:
-    """Train `config`; returns the final metrics (also written to ``RUN_DIR/metrics.json``)."""
+def train(
+    config: RunConfig,
+    resume: bool = False,
+    overwrite: bool = False,
+    callbacks: Sequence[L.Callback] = (),
+    hparams: dict | None = None,
+) -> dict:
+    """Train `config`; returns the final metrics (also written to ``RUN_DIR/metrics.json``).
+
+    `callbacks` are added to the trainer's (a sweep adds its pruning callback); `hparams` are logged
+    to W&B beside the config (a sweep logs its study, trial and parameters).
+    """
     start = time.time()
     run_dir = run_dir_for(config)
     last = run_dir / "checkpoints" / "last.ckpt"
@@ -153,9 +164,14 @@ def train(config: RunConfig, resume: bool = False, overwrite: bool = False) -> d
     loggers: list = [JsonlLogger(run_dir)]
     mode = resolve_wandb_mode(config.logging.wandb) if not is_child else "disabled"
     if mode != "disabled":
-        wandb_logger = make_wandb_logger(mode, run_dir, config.logging.project)
+        wandb_logger = make_wandb_logger(mode, run_dir, config.logging.project, config.logging.group)
         wandb_logger.log_hyperparams(
-            {"n_parameters": n_params, "git_commit": git_commit(), "semantic_hash": semantic_hash(config)}
+            {
+                "n_parameters": n_params,
+                "git_commit": git_commit(),
+                "semantic_hash": semantic_hash(config),
+                **(hparams or {}),
+            }
         )
         loggers.append(wandb_logger)
     checkpoints = ModelCheckpoint(
@@ -187,6 +203,7 @@ def train(config: RunConfig, resume: bool = False, overwrite: bool = False) -> d
             checkpoints,
             LearningRateMonitor("step"),
             MediaCallback(examples, run_dir, getattr(config.model, "sample_rate", 16000)),
+            *callbacks,
         ],
         enable_progress_bar=t.progress_bar,
         enable_model_summary=t.progress_bar,

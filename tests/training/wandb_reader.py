@@ -75,3 +75,16 @@ def read_records(run_file: Path, kind: str) -> dict:
                     else value
                 )
     return values
+
+
+def read_run(run_file: Path) -> dict:
+    """The run's own record: ``run_group``, ``job_type``, ``display_name`` and the like."""
+    from google.protobuf.json_format import MessageToDict
+    from wandb.proto import wandb_internal_pb2
+
+    for blob in _records(run_file):
+        record = wandb_internal_pb2.Record()
+        record.ParseFromString(blob)
+        if record.WhichOneof("record_type") == "run":
+            return MessageToDict(record.run, preserving_proto_field_name=True)
+    raise AssertionError(f"{run_file} holds no run record")
