@@ -25,69 +25,23 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ddsp_repro.data.datamodule import PreparedDataset, collate
+from ddsp_repro.data.datamodule import collate
+from ddsp_repro.data.sources import split_dataset
 from ddsp_repro.dsp import compute_f0, compute_loudness
 from ddsp_repro.losses import MultiScaleSpectralLoss
-from ddsp_repro.training.config import DDSPRunConfig, RunConfig, config_from_dict, semantic_hash
-from ddsp_repro.training.module import RunModule, module_for
+from ddsp_repro.training.config import DDSPRunConfig, RunConfig, semantic_hash
+from ddsp_repro.training.module import load_checkpoint
 from ddsp_repro.training.tracking import git_commit
 from evals.metrics import F0Accuracy, LoudnessL1, MeanPerExample
 
 __all__ = ["eval_dataset", "evaluate", "load_checkpoint"]
 
 
-def load_checkpoint(path: str | Path) -> tuple[RunModule, dict]:
-    """The trained module of a Lightning checkpoint written by `train`, and the checkpoint."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-    try:
-        config = config_from_dict(checkpoint["hyper_parameters"]["config"])
-    except KeyError as exc:
-        raise ValueError(f"{path} is not a ddsp-repro training checkpoint (no config inside)") from exc
-    module = module_for(config)
-    module.load_state_dict(checkpoint["state_dict"])
-    return module.eval(), checkpoint
-
-
 def eval_dataset(config: RunConfig, split: str, data_dir: str | Path | None = None):
     """(dataset, description) of one split of the config's data (or of a prepared `data_dir`)."""
-    from ddsp_repro.data.sources import builtin_features, violin_features
-
-    d = config.data
-    if data_dir is not None:
-        return PreparedDataset(data_dir, split=None), {"source": "prepared", "folder": str(data_dir)}
-    if d.source == "builtin":
-        (folder,) = builtin_features(
-            d.root,
-            d.builtin_pitch_step,
-            d.builtin_velocities,
-            d.crepe_model,
-            d.prepare_workers,
-            splits=(split,),
-        )
-        return PreparedDataset(folder), {"source": "builtin", "folder": str(folder), **_manifest(folder)}
-    if d.source == "violin":
-        if split != "valid":
-            raise ValueError("the violin data has train and valid splits only; use --split valid")
-        folder = violin_features(d.root, d.violin_minutes, d.crepe_model, d.valid_fraction, d.prepare_workers)
-        return PreparedDataset(folder, split="valid"), {"source": "violin", "folder": str(folder)}
-    if d.source == "tfds":
-        from ddsp_repro.data.tfds_nsynth import TfdsNSynth
-
-        dataset = TfdsNSynth(split, d.tfds_dir, d.tfds_version)
-        return dataset, {"source": "tfds", **dataset.metadata}
-    folder = d.val_dir or d.train_dir
-    return PreparedDataset(folder, split=None if d.val_dir else "valid"), {
-        "source": "prepared",
-        "folder": folder,
-    }
-
-
-def _manifest(folder: Path) -> dict:
-    manifest = json.loads((Path(folder) / "manifest.json").read_text())
-    return {"feature_settings": manifest["settings"], "source_hash": manifest["source_hash"][:16]}
+    if config.data.source == "violin" and split == "test":
+        raise ValueError("the violin data has train and valid splits only; use --split valid")
+    return split_dataset(config.data, split, data_dir)
 
 
 def _versions() -> dict:

@@ -25,7 +25,13 @@ import torch
 import torchmetrics
 from torch import Tensor
 
-from ddsp_repro.dsp import LD_RANGE, hz_to_midi
+from ddsp_repro.dsp import LD_RANGE
+from ddsp_repro.metrics import (
+    MIN_F0_CONFIDENCE,
+    OUTLIER_SEMITONES,
+    f0_l1_per_example,
+    loudness_l1_per_example,
+)
 
 __all__ = [
     "MIN_F0_CONFIDENCE",
@@ -36,27 +42,6 @@ __all__ = [
     "f0_l1_per_example",
     "loudness_l1_per_example",
 ]
-
-MIN_F0_CONFIDENCE = 0.85
-OUTLIER_SEMITONES = 12.0
-
-
-def loudness_l1_per_example(loudness_db: Tensor, target_loudness_db: Tensor) -> Tensor:
-    """``[batch, n_frames]`` dB tracks -> ``[batch]`` mean absolute difference in dB."""
-    return (loudness_db - target_loudness_db).abs().mean(-1)
-
-
-def _midi(f0_hz: Tensor) -> Tensor:
-    # librosa.hz_to_midi as the official code: 0 Hz -> -inf, which it maps to MIDI 0.
-    midi = hz_to_midi(f0_hz.clamp(min=0.0))
-    return torch.where(f0_hz > 0, midi, torch.zeros_like(midi))
-
-
-def f0_l1_per_example(f0_hz: Tensor, target_f0_hz: Tensor, target_confidence: Tensor) -> Tensor:
-    """``[batch]`` mean |MIDI difference| over frames with target confidence >= 0.85 (NaN if none)."""
-    mask = target_confidence >= MIN_F0_CONFIDENCE
-    diff = (_midi(f0_hz) - _midi(target_f0_hz)).abs() * mask
-    return diff.sum(-1) / mask.sum(-1)  # 0 / 0 = NaN for GT-untrackable examples
 
 
 class MeanPerExample(torchmetrics.Metric):

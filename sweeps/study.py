@@ -120,27 +120,30 @@ def open_study(config: RunConfig, space: SearchSpace, options: StudyOptions) -> 
     return study
 
 
-def _trial_config(config: RunConfig, study_name: str, trial: optuna.Trial, values: dict) -> RunConfig:
-    # A retried trial keeps the folder of the trial it retries, so it resumes that checkpoint.
+def _trial_config(
+    config: RunConfig, study_name: str, trial: optuna.Trial, values: dict
+) -> tuple[RunConfig, bool]:
+    """The trial's config, and whether it retries a dead trial (whose folder it then takes over)."""
     frozen = trial.study.get_trials(deepcopy=False)[trial.number]
     root = RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
     number = trial.number if root is None else root
     runs_dir = study_dir_for(config, study_name) / "trials" / f"{number:04d}"
     logging = replace(config.logging, runs_dir=str(runs_dir), group=study_name)
-    return replace(apply(config, values), logging=logging)
+    return replace(apply(config, values), logging=logging), root is not None
 
 
 def _objective(config: RunConfig, space: SearchSpace, study_name: str):
     def objective(trial: optuna.Trial) -> float:
         values = suggest(space, trial)
-        trial_config = _trial_config(config, study_name, trial, values)
+        trial_config, retry = _trial_config(config, study_name, trial, values)
         run_dir = run_dir_for(trial_config)
         trial.set_user_attr("run_dir", str(run_dir))
         trial.set_user_attr("worker_pid", os.getpid())
-        print(f"trial {trial.number}: {values} -> {run_dir}", flush=True)
+        retried = " (retrying a trial whose worker died)" if retry else ""
+        print(f"trial {trial.number}{retried}: {values} -> {run_dir}", flush=True)
         metrics = train(
             trial_config,
-            resume=True,  # a retried trial continues; a new trial has nothing to resume
+            resume=retry,  # from the dead trial's last checkpoint
             callbacks=[PyTorchLightningPruningCallback(trial, monitor=space.metric)],
             hparams={"sweep": {"study": study_name, "trial": trial.number, "params": values}},
         )

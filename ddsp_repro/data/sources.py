@@ -11,12 +11,17 @@ prepares features (`prepare.prepare`, resumable), all under one data root:
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ddsp_repro.data.builtin import BuiltinSpec, ensure_builtin
 from ddsp_repro.data.prepare import MANIFEST, FeatureSettings, prepare, summarize
 
-__all__ = ["builtin_features", "violin_features"]
+if TYPE_CHECKING:
+    from ddsp_repro.training.config import DataConfig
+
+__all__ = ["builtin_features", "split_dataset", "violin_features"]
 
 
 def _prepared(src: Path, out: Path, settings: FeatureSettings, workers: int) -> Path:
@@ -72,3 +77,44 @@ def violin_features(
     return _prepared(
         raw, out, FeatureSettings(crepe_model=crepe_model, valid_fraction=valid_fraction), workers
     )
+
+
+def split_dataset(d: DataConfig, split: str, data_dir: str | Path | None = None) -> tuple[Any, dict]:
+    """(dataset, description) of one split of the data `d` describes (or of a prepared `data_dir`).
+
+    The offline sources are built and prepared if missing; TFDS is read where `d.tfds_dir` says.
+    """
+    from ddsp_repro.data.datamodule import PreparedDataset
+
+    if data_dir is not None:
+        return PreparedDataset(data_dir, split=None), {"source": "prepared", "folder": str(data_dir)}
+    if d.source == "builtin":
+        (folder,) = builtin_features(
+            d.root,
+            d.builtin_pitch_step,
+            d.builtin_velocities,
+            d.crepe_model,
+            d.prepare_workers,
+            splits=(split,),
+        )
+        return PreparedDataset(folder), {"source": "builtin", "folder": str(folder), **_manifest(folder)}
+    if d.source == "violin":
+        folder = violin_features(d.root, d.violin_minutes, d.crepe_model, d.valid_fraction, d.prepare_workers)
+        return PreparedDataset(folder, split=split), {"source": "violin", "folder": str(folder)}
+    if d.source == "tfds":
+        from ddsp_repro.data.tfds_nsynth import TfdsNSynth
+
+        dataset = TfdsNSynth(split, d.tfds_dir, d.tfds_version)
+        return dataset, {"source": "tfds", **dataset.metadata}
+    if split == "train":
+        return PreparedDataset(d.train_dir, split="train"), {"source": "prepared", "folder": d.train_dir}
+    folder = d.val_dir or d.train_dir
+    return PreparedDataset(folder, split=None if d.val_dir else "valid"), {
+        "source": "prepared",
+        "folder": folder,
+    }
+
+
+def _manifest(folder: Path) -> dict:
+    manifest = json.loads((Path(folder) / "manifest.json").read_text())
+    return {"feature_settings": manifest["settings"], "source_hash": manifest["source_hash"][:16]}

@@ -11,7 +11,7 @@ always float32, since phases and exp-sigmoid floors do not survive half precisio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor, nn
@@ -81,19 +81,42 @@ class Autoencoder(nn.Module):
         (``harmonic``, ``noise``, ``dry``; with reverb, ``audio`` is wet) plus the controls
         (``f0_hz`` is the f0 the synth played), all batch-first.
         """
-        n_frames = self.config.n_frames
-        ld = _frames(loudness_db, n_frames)
+        f0_scaled = None
         if self.f0_encoder is not None:
-            f0_scaled, f0 = self.f0_encoder(audio, n_frames)
-        else:
-            if f0_hz is None:
-                raise ValueError("this model is conditioned on f0_hz; pass it")
-            f0 = _frames(f0_hz, n_frames)
+            f0_scaled, f0_hz = self.f0_encoder(audio, self.config.n_frames)
+            f0_hz = f0_hz[..., 0]
+        elif f0_hz is None:
+            raise ValueError("this model is conditioned on f0_hz; pass it")
+        return self.synthesize(f0_hz, loudness_db, self.encode(audio), noise_generator, f0_scaled)
+
+    def encode(self, audio: Tensor) -> Tensor | None:
+        """``z [batch, n_frames, z_dims]`` of ``audio [batch, n_samples]`` (None without a z encoder)."""
+        return self.encoder(audio, self.config.n_frames) if self.encoder is not None else None
+
+    def synthesize(
+        self,
+        f0_hz: Tensor,
+        loudness_db: Tensor,
+        z: Tensor | None = None,
+        noise_generator: torch.Generator | None = None,
+        f0_scaled: Tensor | None = None,
+    ) -> dict[str, Tensor]:
+        """Decode and synthesise from given controls (`forward` after the encoders).
+
+        ``f0_hz``, ``loudness_db`` ``[batch, frames]`` (resampled to ``n_frames`` if needed); ``z``
+        ``[batch, n_frames, z_dims]`` for models with a z encoder, e.g. one interpolated between
+        two notes. `f0_scaled` (the f0 encoder's own scaling) replaces ``midi(f0_hz) / 127``.
+        """
+        n_frames = self.config.n_frames
+        if self.encoder is not None and z is None:
+            raise ValueError("this model is conditioned on z; pass it (see `encode`)")
+        ld = _frames(loudness_db, n_frames)
+        f0 = _frames(f0_hz, n_frames)
+        if f0_scaled is None:
             f0_scaled = hz_to_midi(f0) / F0_RANGE
         ld_scaled = ld / LD_RANGE + 1.0
-        z = self.encoder(audio, n_frames) if self.encoder is not None else None
         raw = self.decoder(f0_scaled, ld_scaled, z)
-        with torch.autocast(audio.device.type, enabled=False):
+        with torch.autocast(f0.device.type, enabled=False):
             raw = {k: v.float() for k, v in raw.items()}
             f0 = f0.float()
             harmonic_controls = self.harmonic.get_controls(raw["amps"], raw["harmonic_distribution"], f0)
@@ -106,6 +129,20 @@ class Autoencoder(nn.Module):
         if z is not None:
             out["z"] = z
         return out
+
+    def resized(self, n_samples: int) -> Autoencoder:
+        """This model (same weights, shared) rendering `n_samples` at the same frame rate.
+
+        Training fixes the window (4 s, or 1 s at CPU scale); demos render whole phrases.
+        """
+        c = self.config
+        hop = c.n_samples // c.n_frames
+        if n_samples % hop:
+            raise ValueError(f"n_samples must be a multiple of the hop ({hop} samples)")
+        n_frames = n_samples // hop
+        other = Autoencoder(replace(c, n_samples=n_samples, n_frames=n_frames))
+        other.load_state_dict(self.state_dict())
+        return other.to(next(self.parameters()).device).train(self.training)
 
     def n_trainable_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters() if p.requires_grad)

@@ -33,7 +33,7 @@ def audio_problem(audio: np.ndarray) -> str | None:
     return None
 
 
-def _spectrogram_db(audio: np.ndarray, n_fft: int = 1024) -> np.ndarray:
+def spectrogram_db(audio: np.ndarray, n_fft: int = 1024) -> np.ndarray:
     """``[bins, frames]`` magnitude in dB (the loss's own STFT: periodic Hann, 75% overlap)."""
     mag = compute_mag(torch.as_tensor(audio, dtype=torch.float32)[None], n_fft)[0]
     return 20 * np.log10(mag.T.numpy() + 1e-6)
@@ -51,7 +51,7 @@ def plot_example(path: Path, parts: dict[str, np.ndarray], sample_rate: int, tit
     fig, axes = plt.subplots(4, 1, figsize=(8, 9), gridspec_kw={"height_ratios": [2, 2, 1, 1]})
     for ax, name in zip(axes[:2], ("target", "resynthesis"), strict=True):
         ax.imshow(
-            _spectrogram_db(parts[name]),
+            spectrogram_db(parts[name]),
             origin="lower",
             aspect="auto",
             extent=(0, seconds, 0, sample_rate / 2000),

@@ -11,6 +11,8 @@ uninterrupted run would have done.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import lightning as L
 import torch
 import torchmetrics
@@ -19,9 +21,15 @@ from torch import Tensor
 from ddsp_repro.losses import MultiScaleSpectralLoss, PretrainedCREPEEmbeddingLoss
 from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.models.wavernn import WaveRNN
-from ddsp_repro.training.config import DDSPRunConfig, RunConfig, WaveRNNRunConfig, config_to_dict
+from ddsp_repro.training.config import (
+    DDSPRunConfig,
+    RunConfig,
+    WaveRNNRunConfig,
+    config_from_dict,
+    config_to_dict,
+)
 
-__all__ = ["DDSPModule", "RunModule", "WaveRNNModule", "crop_batch", "module_for"]
+__all__ = ["DDSPModule", "RunModule", "WaveRNNModule", "crop_batch", "load_checkpoint", "module_for"]
 
 DATA_FRAMES = 1000  # prepared examples: 4 s at 250 Hz
 DATA_SAMPLES = 64000
@@ -196,3 +204,18 @@ def module_for(config: RunConfig) -> RunModule:
     if isinstance(config, WaveRNNRunConfig):
         return WaveRNNModule(config)
     raise TypeError(f"no module for {type(config).__name__}")
+
+
+def load_checkpoint(path: str | Path) -> tuple[RunModule, dict]:
+    """The trained module of a Lightning checkpoint written by `train`, and the checkpoint."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        config = config_from_dict(checkpoint["hyper_parameters"]["config"])
+    except KeyError as exc:
+        raise ValueError(f"{path} is not a ddsp-repro training checkpoint (no config inside)") from exc
+    module = module_for(config)
+    module.load_state_dict(checkpoint["state_dict"])
+    return module.eval(), checkpoint

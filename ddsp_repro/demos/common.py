@@ -1,0 +1,128 @@
+"""What every demonstration does: load a trained model, find its data, render, and write audio."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ddsp_repro.demos.features import DatasetStats, dataset_stats
+from ddsp_repro.models.autoencoder import Autoencoder
+from ddsp_repro.training.config import DDSPRunConfig
+
+__all__ = ["Loaded", "examples", "load_model", "render", "stats_for", "write_wav"]
+
+
+@dataclass
+class Loaded:
+    model: Autoencoder
+    config: DDSPRunConfig
+    checkpoint: Path
+    step: int
+
+    @property
+    def sample_rate(self) -> int:
+        return self.model.config.sample_rate
+
+    @property
+    def hop(self) -> int:
+        return self.model.config.n_samples // self.model.config.n_frames
+
+    @property
+    def frame_rate(self) -> int:
+        return self.sample_rate // self.hop
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+
+def load_model(checkpoint: str | Path) -> Loaded:
+    """A trained DDSP autoencoder from a checkpoint written by `train` (WaveRNN has no DSP parts)."""
+    from ddsp_repro.training.module import load_checkpoint
+
+    module, ckpt = load_checkpoint(checkpoint)
+    if not isinstance(module.config, DDSPRunConfig):
+        raise ValueError(
+            f"{checkpoint} holds a {module.config.name} model; the demonstrations need a DDSP one"
+        )
+    return Loaded(module.model.eval(), module.config, Path(checkpoint), int(ckpt.get("global_step", 0)))
+
+
+def stats_for(loaded: Loaded) -> DatasetStats:
+    """The training data's statistics, cached beside the checkpoint's run (``data_stats.json``)."""
+    from ddsp_repro.data.sources import split_dataset
+
+    cache = loaded.checkpoint.resolve().parent.parent / "data_stats.json"
+    if cache.is_file():
+        return DatasetStats.load(cache)
+    dataset, info = split_dataset(loaded.config.data, "train")
+    stats = dataset_stats(dataset, source=str(info.get("folder", info.get("source"))))
+    try:
+        stats.save(cache)
+    except OSError:  # a read-only run folder: compute again next time
+        pass
+    return stats
+
+
+def examples(loaded: Loaded, split: str = "valid", n: int | None = None) -> list[dict]:
+    """Examples of a split of the model's data (all, or `n` spread over the split)."""
+    from ddsp_repro.data.sources import split_dataset
+
+    dataset, _ = split_dataset(loaded.config.data, split)
+    size = len(dataset)
+    if n is None or n >= size:
+        return [dataset[i] for i in range(size)]
+    return [dataset[round(j * (size - 1) / max(n - 1, 1))] for j in range(n)]
+
+
+@torch.no_grad()
+def render(
+    model: Autoencoder,
+    f0_hz: torch.Tensor,
+    loudness_db: torch.Tensor,
+    z: torch.Tensor | None = None,
+    seed: int = 0,
+) -> dict[str, np.ndarray]:
+    """Audio and parts from frame-wise controls ``[frames]`` (any length), noise seeded by `seed`."""
+    hop = model.config.n_samples // model.config.n_frames
+    n_frames = f0_hz.shape[-1]
+    sized = model if n_frames == model.config.n_frames else model.resized(n_frames * hop)
+    generator = torch.Generator().manual_seed(seed)
+    out = sized.synthesize(f0_hz.reshape(1, -1), loudness_db.reshape(1, -1), z, noise_generator=generator)
+    parts = {k: out[k][0].float().numpy() for k in ("audio", "harmonic", "noise", "dry")}
+    if model.reverb is not None:
+        parts["reverb"] = parts["audio"] - parts["dry"]
+    return parts
+
+
+@torch.no_grad()
+def encode(model: Autoencoder, audio: np.ndarray) -> torch.Tensor | None:
+    """z of mono `audio` at the model's frame rate (None for models without a z encoder)."""
+    if model.encoder is None:
+        return None
+    hop = model.config.n_samples // model.config.n_frames
+    sized = model if audio.size == model.config.n_samples else model.resized(audio.size - audio.size % hop)
+    return sized.encode(torch.as_tensor(audio[: sized.config.n_samples], dtype=torch.float32)[None])
+
+
+def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> dict:
+    """Write 16-bit audio; a peak above full scale is scaled down (and reported), never clipped.
+
+    Returns ``{"path", "peak", "scaled_by"}``; raises on NaN or silence (a broken render).
+    """
+    import soundfile as sf
+
+    from ddsp_repro.training.media import audio_problem
+
+    audio = np.asarray(audio, dtype=np.float32)
+    problem = audio_problem(audio)
+    if problem and "clip" not in problem:
+        raise ValueError(f"{path.name}: the rendered audio {problem}")
+    peak = float(np.abs(audio).max())
+    scale = 0.98 / peak if peak > 0.98 else 1.0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(path, audio * scale, sample_rate, subtype="PCM_16")
+    return {"path": path.name, "peak": round(peak, 4), "scaled_by": round(scale, 4)}
