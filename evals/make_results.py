@@ -36,6 +36,22 @@ PAPER_TABLE2 = {
 }
 
 
+# The interpolation table as a secondary source reproduces it (reference 1.1; which paper version,
+# and the units, are unverified): loudness L1, F0 L1.
+PAPER_INTERPOLATION = {
+    "reconstruction": ("0.042", "0.060"),
+    "loudness interpolation": ("0.061", "0.060"),
+    "f0 interpolation": ("0.048", "0.070"),
+    "z interpolation": ("0.063", "0.065"),
+}
+DEMOS_DIR = RESULTS_DIR / "demos"
+
+
+def load_demos(folder: Path = DEMOS_DIR) -> list[dict]:
+    """Sections recorded by `experiments.demo_page --record` (one list per file)."""
+    return [section for p in sorted(folder.glob("*.json")) for section in json.loads(p.read_text())]
+
+
 def load_reports(folder: Path = RESULTS_DIR) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
 
@@ -138,8 +154,98 @@ def table2() -> str:
     return "\n".join(lines)
 
 
-def render(text: str, reports: list[dict]) -> str:
-    for name, body in (("table1", table1(reports)), ("table2", table2()), ("table3", table3(reports))):
+def _model(section: dict) -> str:
+    return f"{section['model']} (step {section['step']})"
+
+
+def demos(sections: list[dict]) -> str:
+    """The demonstrations' measured figures, one table per kind, beside what the paper shows."""
+    if not sections:
+        return "(no demonstrations recorded yet: `python -m experiments.demo_page ... --record ...`)"
+    by_kind: dict[str, list[dict]] = {}
+    for section in sections:
+        by_kind.setdefault(section["demo"], []).append(section)
+    out = []
+    for section in by_kind.get("independent_control", []):
+        out += [
+            f"**Independent control and interpolation**, {_model(section)}, CREPE {section['crepe_model']}:",
+            "",
+            "| condition | loudness L1 (dB) | loudness L1 (dB/120) | F0 L1 (semitones) | notes "
+            "| paper: loudness L1 | paper: F0 L1 |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in section["table"]:
+            paper = PAPER_INTERPOLATION.get(r["condition"], ("", ""))
+            out.append(
+                f"| {r['condition']} | {_fmt(r['loudness_l1_db'], 2)} | {_fmt(r['loudness_l1_scaled'])} "
+                f"| {_fmt(r['f0_l1_semitones'])} | {r['n_notes']} | {paper[0]} | {paper[1]} |"
+            )
+        centroids = section.get("z_centroid_hz_alpha_0_to_1")
+        if centroids:
+            notes = section.get("centroid_hz_of_notes_a_b") or ["?", "?"]
+            out += [
+                "",
+                f"Spectral centroid along the z interpolation (alpha 0, 0.25, ..., 1): "
+                f"{', '.join(f'{c:.0f}' for c in centroids)} Hz (the notes themselves: "
+                f"{notes[0]:.0f} and {notes[1]:.0f} Hz).",
+            ]
+        out.append("")
+    for section in by_kind.get("pitch_extrapolation", []):
+        low, high = section["training_range_midi"]
+        out += [
+            f"**Pitch extrapolation**, {_model(section)}, training range MIDI {low:.1f}-{high:.1f}, "
+            f"CREPE {section['crepe_model']}:",
+            "",
+            "| phrases | mean pitch (MIDI) | frames outside the training range | F0 L1 (semitones) |",
+            "|---|---|---|---|",
+        ]
+        for r in section["table"]:
+            out.append(
+                f"| {r['condition']} | {_fmt(r['mean_pitch_midi'], 1)} "
+                f"| {_fmt(r['frames_outside_training_range'], 2)} | {_fmt(r['f0_l1_semitones'])} |"
+            )
+        out.append("")
+    for section in by_kind.get("rooms", []):
+        ir = section["table"][0]
+        out += [
+            f"**Dereverberation and room transfer**, {_model(section)}: learned IR EDT "
+            f"{_fmt(ir['edt_s'], 2)} s, T20 RT60 {_fmt(ir['rt60_s'], 2)} s, DRR {_fmt(ir['drr_db'], 1)} dB "
+            f"(input for transfer: `{Path(section['other_file']).name}`).",
+            "",
+            "| signal | EDT after the sound stops (s) | RT60, T20 (s) | tail energy (dB) |",
+            "|---|---|---|---|",
+        ]
+        for r in section["table"][1:]:
+            times = f"{_fmt(r['edt_s'], 2)} | {_fmt(r['rt60_s'], 2)}"
+            out.append(f"| {r['signal']} | {times} | {_fmt(r['tail_db'], 1)} |")
+        out.append("")
+    transfers = by_kind.get("timbre_transfer", [])
+    if transfers:
+        out += [
+            "**Timbre transfer** (speech inputs; F0 and loudness L1 of the output against its conditioning):",
+            "",
+            "| input | model | octave shift | pitched frames | F0 L1 (semitones) "
+            "| loudness L1, pitched frames / all (dB) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for section in transfers:
+            r = section["table"][0]
+            out.append(
+                f"| `{Path(section['input_file']).name}` | {_model(section)} | {r['octave_shift']:+d} "
+                f"| {_fmt(r['pitched_fraction'], 2)} | {_fmt(r['f0_l1_semitones'])} "
+                f"| {_fmt(r.get('loudness_l1_pitched_db'), 1)} / {_fmt(r['loudness_l1_db'], 1)} |"
+            )
+    return "\n".join(out).rstrip()
+
+
+def render(text: str, reports: list[dict], demo_sections: list[dict] | None = None) -> str:
+    tables = (
+        ("table1", table1(reports)),
+        ("table2", table2()),
+        ("table3", table3(reports)),
+        ("demos", demos(load_demos() if demo_sections is None else demo_sections)),
+    )
+    for name, body in tables:
         pattern = re.compile(rf"(<!-- results:{name}:start -->\n).*?(<!-- results:{name}:end -->)", re.S)
         if not pattern.search(text):
             raise ValueError(f"RESULTS.md has no <!-- results:{name}:start/end --> markers")

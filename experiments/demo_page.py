@@ -12,6 +12,7 @@ browser), one folder per demonstration and SITE/demos.json with every measured f
 from __future__ import annotations
 
 import argparse
+import shutil
 from functools import partial
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--inputs-dir", type=Path, default=Path("data/demo_inputs"))
     p.add_argument("--crepe-model", choices=("tiny", "full"), default="tiny")
     p.add_argument("--pairs", type=int, default=4, help="note pairs of the control table")
+    p.add_argument("--record", type=Path, help="also copy every measured figure here (RESULTS.md reads it)")
     args = p.parse_args(argv)
     from ddsp_repro.demos.common import load_model
     from ddsp_repro.demos.inputs import speech_inputs
@@ -68,6 +70,10 @@ def main(argv: list[str] | None = None) -> None:
         "Each section is one command of experiments/ run on the models below; every figure under the "
         "players was measured on the audio above it. Models trained at the scale their presets say.",
     )
+    if args.record:
+        args.record.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.out / "demos.json", args.record)
+        print(f"recorded: {args.record} (python -m evals.make_results puts it in RESULTS.md)")
     print(f"demo page: {page}")
 
 

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import optuna  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 from optuna.trial import FrozenTrial, TrialState  # noqa: E402
 
 from sweeps.space import SearchSpace  # noqa: E402
@@ -42,6 +43,8 @@ def plot_history(path: Path, trials: list[FrozenTrial], space: SearchSpace, titl
     ax.set(xlabel="trial", ylabel=space.metric, title=f"{title}: optimisation history")
     ax.legend(fontsize=8)
     curves.set(xlabel="validation", ylabel=space.metric, title="trials (dashed: pruned)")
+    for a in (ax, curves):
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -53,7 +56,7 @@ def plot_importance(path: Path, study: optuna.Study) -> bool:
     varied = {
         n for n in {n for t in complete for n in t.params} if len({t.params.get(n) for t in complete}) > 1
     }
-    if len(complete) < 2 or not varied:
+    if len(complete) < 3 or not varied:  # fewer trials tell nothing about importance
         return False
     try:
         with warnings.catch_warnings():

@@ -108,7 +108,8 @@ def timbre_transfer(
     parts = render(model, f0.float(), loudness_t, z, seed=seed)
     out = measure(parts["audio"], sr, fr, crepe_model)
     f0_l1 = float(f0_l1_per_example(out["f0_hz"][None], f0[None], pitched.float()[None])[0])
-    loudness_l1 = float((out["loudness_db"] - loudness_t).abs().mean())
+    loudness_error = (out["loudness_db"] - loudness_t).abs()
+    loudness_l1, loudness_l1_pitched = float(loudness_error.mean()), float(loudness_error[pitched].mean())
     return {
         "parts": parts,
         "input": {"f0_hz": f0_in, "confidence": conf, "loudness_db": features["loudness_db"]},
@@ -126,6 +127,7 @@ def timbre_transfer(
             "loudness_matched": bool(match_loudness and stats is not None),
             "f0_l1_semitones": None if math.isnan(f0_l1) else round(f0_l1, 4),
             "loudness_l1_db": round(loudness_l1, 3),
+            "loudness_l1_pitched_db": round(loudness_l1_pitched, 3),
             "crepe_model": crepe_model,
         },
     }

@@ -1,0 +1,77 @@
+"""Independent control, extrapolation, rooms and their measures, on tiny models."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ddsp_repro.dsp.acoustics import decay_after, drr_db, rt60
+from experiments import control, extrapolate, rooms
+from tests.demos.conftest import voice
+
+
+def test_rt60_and_drr_of_known_rooms():
+    sr = 16000
+    rng = np.random.default_rng(0)
+    for target in (0.3, 0.8):
+        t = np.arange(int(2 * target * sr)) / sr
+        ir = rng.standard_normal(t.size) * 10 ** (-3 * t / target)  # -60 dB at `target` s
+        assert rt60(ir, sr) == pytest.approx(target, rel=0.05)
+    ir = np.zeros(1600)
+    ir[0], ir[100:] = 1.0, 0.01
+    assert drr_db(ir, sr) == pytest.approx(10 * math.log10(1 / (1500 * 1e-4)), abs=0.1)
+    dry = np.concatenate([np.ones(1000), np.zeros(1000)])
+    assert decay_after(dry, 1000, sr)["tail_db"] < -200 and math.isnan(decay_after(dry, 1000, sr)["rt60_s"])
+    with pytest.raises(ValueError, match="inside the audio"):
+        decay_after(dry, 0, sr)
+
+
+def test_control_table_on_a_model_with_z(nsynth_ckpt, tmp_path):
+    control.main(["--checkpoint", nsynth_ckpt, "--out", str(tmp_path), "--pairs", "2"])
+    results = json.loads((tmp_path / "results.json").read_text())
+    rows = {r["condition"]: r for r in results["table"]}
+    assert {"reconstruction", "f0 interpolation", "loudness interpolation", "z interpolation"} <= set(rows)
+    assert all(r["loudness_l1_db"] is not None and r["loudness_l1_db"] >= 0 for r in rows.values())
+    assert len(results["z_centroid_hz_alpha_0_to_1"]) == 5
+    for _, name in results["audio"]:
+        assert (tmp_path / name).is_file()
+    assert (tmp_path / "control.png").is_file()
+
+
+def test_extrapolation_leaves_the_training_range(violin_ckpt, tmp_path):
+    extrapolate.main(["--checkpoint", violin_ckpt, "--out", str(tmp_path), "--examples", "2"])
+    results = json.loads((tmp_path / "results.json").read_text())
+    rows = {r["condition"]: r for r in results["table"]}
+    low, high = results["training_range_midi"]
+    # (The test tones are one pitch each, so the held-out ones lie outside the train ones' range.)
+    assert rows["below range"]["frames_outside_training_range"] == 1.0
+    assert rows["above range"]["frames_outside_training_range"] == 1.0
+    assert rows["below range"]["mean_pitch_midi"] == pytest.approx(low - 12, abs=0.01)
+    assert high < rows["above range"]["mean_pitch_midi"] <= high + 12
+    assert all(r["f0_l1_semitones"] is not None for r in rows.values())
+
+
+def test_rooms_decompose_dereverberate_and_transfer(violin_ckpt, tmp_path):
+    other = tmp_path / "speech.wav"
+    sf.write(other, voice(1.0), 16000)
+    rooms.main(["--checkpoint", violin_ckpt, "--out", str(tmp_path / "out"), "--input", str(other)])
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    m = {r["signal"]: r for r in results["table"]}
+    assert m["dry"]["tail_db"] == -120.0 and m["other_input"]["tail_db"] == -120.0  # they stop dead
+    assert m["wet"]["tail_db"] > -120.0 and m["transferred"]["tail_db"] > -120.0  # the room rings on
+    assert m["learned_ir"]["length_s"] == pytest.approx(2000 / 16000)
+    names = {label for label, _ in results["audio"]}
+    assert names == {"wet", "dry", "harmonic", "noise", "reverb", "other_input", "transferred"}
+    wet, _ = sf.read(tmp_path / "out" / "room_wet.wav")
+    assert np.isfinite(wet).all() and np.abs(wet).max() > 0
+
+
+def test_rooms_refuse_a_model_without_reverb(nsynth_ckpt, tmp_path):
+    other = tmp_path / "speech.wav"
+    sf.write(other, voice(1.0), 16000)
+    with pytest.raises(ValueError, match="no learned reverb"):
+        rooms.main(["--checkpoint", nsynth_ckpt, "--out", str(tmp_path / "o"), "--input", str(other)])
