@@ -136,3 +136,10 @@ def test_trials_are_wandb_runs_grouped_by_study(tones, tmp_path, monkeypatch):
     record = read_run(study_file)
     assert record["run_group"] == "grouped" and record["job_type"] == "study"
     assert read_records(study_file, "summary")["best"]["number"] == 0
+
+
+def test_multi_process_trials_are_refused_with_advice(tones, tmp_path):
+    args = [PRESET, *toy_args(tones, tmp_path), "--trainer.devices", "2", "--n-trials", "1"]
+    with pytest.raises(ValueError, match="start several workers"):
+        run.main(args)
+    assert not (tmp_path / "sweeps").exists()  # refused before a study was created
