@@ -18,9 +18,12 @@ workers, so re-running a command resumes the study up to that count.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import random
+import time
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -93,6 +96,31 @@ def _pruner(name: str) -> optuna.pruners.BasePruner:
     return optuna.pruners.NopPruner()
 
 
+def _create_or_load(url: str, kwargs: dict, options: StudyOptions, attempts: int = 5) -> optuna.Study:
+    """`optuna.create_study`, safe when several workers start on a new database at once.
+
+    Creating the schema races between processes (one sees "table already exists"): a local SQLite
+    file is created under an exclusive file lock, and any storage is retried after a short pause.
+    """
+    import fcntl
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    lock_path = Path(url.removeprefix("sqlite:///") + ".lock") if url.startswith("sqlite:///") else None
+    for attempt in range(attempts):
+        try:
+            with open(lock_path, "w") if lock_path else contextlib.nullcontext() as lock:
+                if lock is not None:
+                    fcntl.flock(lock, fcntl.LOCK_EX)
+                storage = _storage(url, options.heartbeat_seconds, options.max_retry)
+                return optuna.create_study(storage=storage, **kwargs)
+        except SQLAlchemyError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5 + random.random())
+    raise AssertionError("unreachable")
+
+
 def open_study(config: RunConfig, space: SearchSpace, options: StudyOptions) -> optuna.Study:
     """Create the study, or load it when it exists (same name in the same storage)."""
     name = options.study_name or config.name
@@ -101,12 +129,10 @@ def open_study(config: RunConfig, space: SearchSpace, options: StudyOptions) -> 
         folder = study_dir_for(config, name)
         folder.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{(folder / 'study.db').resolve()}"
-    study = optuna.create_study(
-        storage=_storage(url, options.heartbeat_seconds, options.max_retry),
-        study_name=name,
-        pruner=_pruner(options.pruner),
-        direction=space.direction,
-        load_if_exists=True,
+    study = _create_or_load(
+        url,
+        dict(study_name=name, pruner=_pruner(options.pruner), direction=space.direction, load_if_exists=True),
+        options,
     )
     # A seeded sampler restarting on a resumed study would redraw the points it drew before.
     seed = None if options.seed is None else options.seed + len(study.get_trials(deepcopy=False))
