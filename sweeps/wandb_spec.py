@@ -6,7 +6,7 @@
 
 The agent calls the same run CLI as everything else (``--optim.lr=...`` per parameter); each trial
 is an ordinary run directory under ``runs/`` and logs to the sweep's W&B run.
-`sweeps/wandb/` holds the spec of each CPU-scale preset (a test keeps them in step with the spaces).
+`sweeps/wandb_specs/` holds the spec of each CPU-scale preset (a test keeps them in step with the spaces).
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ img { max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 1em 0; }
 td, th { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: right; }
 #media-status { font-size: 0.9em; color: #555; }
+.scroll { overflow-x: auto; }
 """
 
 _SCRIPT = """
@@ -62,7 +63,7 @@ def _table(rows: list[dict]) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{_cell(row.get(c))}</td>" for c in columns) + "</tr>" for row in rows
     )
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
 
 
 def _section(section: dict, folder: str) -> str:

@@ -45,7 +45,7 @@ def plot_transfer(path: Path, result: dict, input_audio: np.ndarray, sample_rate
     pitched = cond["pitched"].numpy()
     f0_in = np.where(pitched, inp["f0_hz"].numpy(), np.nan)
     f0_out = np.where(out["confidence"].numpy() >= 0.5, out["f0_hz"].numpy(), np.nan)
-    _track(axes[2], f0_in, seconds, color="0.5", label="input (pitched frames)")
+    _track(axes[2], f0_in, seconds, color="0.5", marker=".", ms=3, ls="none", label="input (pitched frames)")
     _track(
         axes[2],
         cond["f0_hz"],

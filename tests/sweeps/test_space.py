@@ -14,7 +14,7 @@ from sweeps.space import Choice, Float, SearchSpace, apply, check, suggest
 from sweeps.spaces import space_for
 from sweeps.wandb_spec import spec_yaml
 
-SPECS = Path(__file__).resolve().parents[2] / "sweeps" / "wandb"
+SPECS = Path(__file__).resolve().parents[2] / "sweeps" / "wandb_specs"
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -41,6 +41,10 @@ def test_bad_parameters_are_named():
         check(SearchSpace({"model.ch": Choice(())}), config)
     with pytest.raises(ValueError, match="no search space"):
         space_for("no_such_preset")
+
+
+def test_wandb_specs_are_in_the_repository():
+    assert {p.stem for p in SPECS.glob("*.yaml")} == {"supervised_nsynth_cpu", "tiny_violin_cpu"}
 
 
 @pytest.mark.parametrize("spec", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
