@@ -31,6 +31,8 @@ def read_input(path: str | Path, sample_rate: int, hop: int) -> np.ndarray:
     Any rate and channel count are accepted (mixed down, resampled). Empty, silent, NaN, unreadable
     and too-short files raise `AudioFileError` / `ValueError` naming the file and the problem.
     """
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"{path} does not exist")
     audio = load_audio(path, sample_rate)
     if audio.size < MIN_SECONDS * sample_rate:
         raise ValueError(
