@@ -131,7 +131,7 @@ class Autoencoder(nn.Module):
         return out
 
     def resized(self, n_samples: int) -> Autoencoder:
-        """This model (same weights, shared) rendering `n_samples` at the same frame rate.
+        """A copy of this model (same weights) rendering `n_samples` at the same frame rate.
 
         Training fixes the window (4 s, or 1 s at CPU scale); demos render whole phrases.
         """

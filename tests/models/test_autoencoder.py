@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from ddsp_repro.models import Autoencoder, AutoencoderConfig
@@ -38,3 +39,23 @@ def test_reverb_model_without_z():
     out = model(torch.randn(1, 8000) * 0.1, torch.full((1, 125), 300.0), torch.full((1, 125), -30.0))
     assert "z" not in out and out["audio"].shape == (1, 8000)
     assert not torch.equal(out["audio"], out["dry"])
+
+
+def test_synthesize_from_controls_equals_forward_and_resized_renders_any_length():
+    config = AutoencoderConfig(n_samples=8000, n_frames=125, n_harmonics=10, ch=16, rnn_channels=16, z_dims=4)
+    model = Autoencoder(config).eval()
+    audio, f0, ld = torch.randn(1, 8000) * 0.1, torch.full((1, 125), 220.0), torch.full((1, 125), -30.0)
+    with torch.no_grad():
+        full = model(audio, f0, ld, noise_generator=torch.Generator().manual_seed(0))
+        parts = model.synthesize(
+            f0, ld, model.encode(audio), noise_generator=torch.Generator().manual_seed(0)
+        )
+        assert torch.equal(full["audio"], parts["audio"])
+        longer = model.resized(24000)  # three windows at the same 64-sample hop
+        z = longer.encode(torch.randn(1, 24000) * 0.1)
+        out = longer.synthesize(torch.full((1, 375), 220.0), torch.full((1, 375), -30.0), z)
+    assert out["audio"].shape == (1, 24000) and torch.isfinite(out["audio"]).all()
+    assert longer.decoder.rnn.weight_hh_l0.data_ptr() != model.decoder.rnn.weight_hh_l0.data_ptr()
+    assert torch.equal(longer.decoder.rnn.weight_hh_l0, model.decoder.rnn.weight_hh_l0)
+    with pytest.raises(ValueError, match="conditioned on z"):
+        model.synthesize(f0, ld)
