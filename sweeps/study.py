@@ -7,7 +7,7 @@ A study lives in ``RUNS_DIR/sweeps/{study}/``:
     best_trial.json        the best trial so far: value, parameters, run directory, counts
     trials.csv             every trial: number, state, value, parameters
     plots/history.png      objective per trial with the best so far, and each trial's curve
-    plots/importance.png   parameter importances (once two trials have completed)
+    plots/importance.png   parameter importances (once three trials have completed)
 
 Workers share a study through its storage: run the same command on several processes or machines.
 Each worker sends a heartbeat; a trial whose worker dies is marked failed after the grace period
