@@ -53,16 +53,20 @@ def main(argv: list[str] | None = None) -> None:
     for checkpoint in args.checkpoint:
         loaded = load_model(checkpoint)
         name = loaded.name
-        if not loaded.config.model.f0_encoder:
-            for path in inputs:
-                add(
-                    f"{name}/transfer_{path.stem.lower()}",
-                    partial(transfer_section, loaded, path, crepe_model=crepe),
-                )
+        if loaded.config.model.f0_encoder:  # every demonstration sets f0 itself
+            print(f"skipping {name}: it learns f0 from audio, and the demonstrations set f0 themselves")
+            continue
+        for path in inputs:
+            add(
+                f"{name}/transfer_{path.stem.lower()}",
+                partial(transfer_section, loaded, path, crepe_model=crepe),
+            )
         add(f"{name}/control", partial(control_section, loaded, n_pairs=args.pairs, crepe_model=crepe))
         add(f"{name}/extrapolation", partial(extrapolation_section, loaded, crepe_model=crepe))
         if loaded.model.reverb is not None:
             add(f"{name}/rooms", partial(room_section, loaded, inputs[-1]))
+    if not sections:
+        raise ValueError("none of the models given is conditioned on f0: nothing to demonstrate")
     page = write_page(
         args.out,
         sections,

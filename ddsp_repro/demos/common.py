@@ -12,7 +12,7 @@ from ddsp_repro.demos.features import DatasetStats, dataset_stats
 from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.training.config import DDSPRunConfig
 
-__all__ = ["Loaded", "examples", "load_model", "render", "stats_for", "write_wav"]
+__all__ = ["Loaded", "examples", "load_model", "render", "require_f0_input", "stats_for", "write_wav"]
 
 
 @dataclass
@@ -49,6 +49,15 @@ def load_model(checkpoint: str | Path) -> Loaded:
             f"{checkpoint} holds a {module.config.name} model; the demonstrations need a DDSP one"
         )
     return Loaded(module.model.eval(), module.config, Path(checkpoint), int(ckpt.get("global_step", 0)))
+
+
+def require_f0_input(loaded: Loaded, demonstration: str) -> None:
+    """Refuse models that learn f0 from audio: driving them with a given f0 bypasses what they learned."""
+    if loaded.config.model.f0_encoder:
+        raise ValueError(
+            f"{demonstration} needs a model conditioned on f0; {loaded.name} learns f0 from audio "
+            "(use a supervised or solo-instrument preset)"
+        )
 
 
 def stats_for(loaded: Loaded) -> DatasetStats:

@@ -18,7 +18,7 @@ import math
 import numpy as np
 import torch
 
-from ddsp_repro.demos.common import Loaded, encode, render
+from ddsp_repro.demos.common import Loaded, encode, render, require_f0_input
 from ddsp_repro.demos.features import DatasetStats, measure
 from ddsp_repro.dsp import LD_RANGE, hz_to_midi, midi_to_hz
 from ddsp_repro.metrics import MIN_F0_CONFIDENCE, f0_l1_per_example
@@ -85,6 +85,7 @@ def control_table(
     listening). Interpolations are half-way (alpha 0.5); z interpolation also lists the spectral
     centroid at alpha 0, 0.25, ..., 1 for the first pair.
     """
+    require_f0_input(loaded, "independent control")
     model = loaded.model
     has_z = model.encoder is not None
     results: dict[str, list[tuple[float, float]]] = {}
@@ -147,6 +148,7 @@ def extrapolation_table(
     range's bottom ("below"), or an octave above its top ("above"), the latter capped so the phrase
     stays under CREPE's ceiling (MIDI 94, 1.9 kHz) where the result can still be tracked.
     """
+    require_f0_input(loaded, "pitch extrapolation")
     windows = [_window(loaded, it) for it in items]
     windows = [w for w in windows if float((w["confidence"] >= MIN_F0_CONFIDENCE).float().mean()) >= 0.3]
     if not windows:

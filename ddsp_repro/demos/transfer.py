@@ -21,7 +21,7 @@ import math
 import numpy as np
 import torch
 
-from ddsp_repro.demos.common import Loaded, encode, render
+from ddsp_repro.demos.common import Loaded, encode, render, require_f0_input
 from ddsp_repro.demos.features import DatasetStats, match_quantiles, measure
 from ddsp_repro.dsp import hz_to_midi, midi_to_hz
 from ddsp_repro.metrics import f0_l1_per_example
@@ -67,8 +67,7 @@ def timbre_transfer(
     the output's re-measured tracks, the settings used and how closely the output follows them.
     """
     model, sr, fr = loaded.model, loaded.sample_rate, loaded.frame_rate
-    if loaded.config.model.f0_encoder:
-        raise ValueError("timbre transfer needs a model conditioned on f0 (this one learns f0 from audio)")
+    require_f0_input(loaded, "timbre transfer")
     features = measure(audio, sr, fr, crepe_model)
     f0_in, conf = features["f0_hz"], features["confidence"]
     # Pitched: CREPE is confident, above its bottom bins (where it sits in silence), and the frame

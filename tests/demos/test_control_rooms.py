@@ -75,3 +75,19 @@ def test_rooms_refuse_a_model_without_reverb(nsynth_ckpt, tmp_path):
     sf.write(other, voice(1.0), 16000)
     with pytest.raises(ValueError, match="no learned reverb"):
         rooms.main(["--checkpoint", nsynth_ckpt, "--out", str(tmp_path / "o"), "--input", str(other)])
+
+
+def test_models_that_learn_f0_are_refused_with_advice():
+    from dataclasses import replace
+    from pathlib import Path
+
+    from ddsp_repro.demos.common import Loaded
+    from ddsp_repro.demos.control import control_table
+    from ddsp_repro.models.autoencoder import Autoencoder
+    from ddsp_repro.training.presets import PRESETS
+
+    config = PRESETS["unsupervised_nsynth_cpu"]
+    config = replace(config, model=replace(config.model, ch=16, rnn_channels=16, resnet_size="small"))
+    loaded = Loaded(Autoencoder(config.model), config, Path("none.ckpt"), 0)
+    with pytest.raises(ValueError, match="learns f0 from audio"):
+        control_table(loaded, [])
