@@ -9,7 +9,6 @@ shift and the loudness matching of timbre transfer and for the training range of
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -19,7 +18,7 @@ import torch
 from ddsp_repro.data.recordings import load_audio
 from ddsp_repro.dsp import compute_f0, compute_loudness, hz_to_midi
 
-__all__ = ["DatasetStats", "dataset_stats", "measure", "read_input", "voiced_midi"]
+__all__ = ["DatasetStats", "dataset_stats", "match_quantiles", "measure", "read_input"]
 
 MIN_SECONDS = 0.1  # CREPE needs a 64 ms window; shorter inputs hold no pitch to transfer
 PITCHED = 0.85  # CREPE confidence above which a frame counts as pitched (the metrics' threshold)
@@ -51,12 +50,6 @@ def measure(audio: np.ndarray | torch.Tensor, sample_rate: int, frame_rate: int,
     f0_hz, confidence = compute_f0(x, sample_rate, frame_rate, model=crepe_model)
     loudness = compute_loudness(x, sample_rate, frame_rate)
     return {"f0_hz": f0_hz[0], "confidence": confidence[0], "loudness_db": loudness[0]}
-
-
-def voiced_midi(f0_hz: torch.Tensor, confidence: torch.Tensor, threshold: float = PITCHED) -> torch.Tensor:
-    """MIDI pitch of the frames CREPE is confident about (may be empty)."""
-    keep = (confidence >= threshold) & (f0_hz > 0)
-    return hz_to_midi(f0_hz[keep])
 
 
 @dataclass(frozen=True)
@@ -117,6 +110,3 @@ def match_quantiles(values: np.ndarray, reference: np.ndarray, target: np.ndarra
     mapped = np.where(values < ref[0], target[0] + (values - ref[0]), mapped)
     return np.where(values > ref[-1], target[-1] + (values - ref[-1]), mapped)
 
-
-def finite_or_none(x: float) -> float | None:
-    return None if x is None or not math.isfinite(x) else round(float(x), 4)
