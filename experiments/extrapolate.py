@@ -6,27 +6,19 @@ training range) and reports F0 L1 of what it plays. See `ddsp_repro.demos.contro
 
 from __future__ import annotations
 
-import argparse
-import json
-from pathlib import Path
-
 from ddsp_repro._cli import run_cli
+from experiments._demo_cli import demo_parser, report
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m experiments.extrapolate", description=__doc__.split("\n")[0])
-    p.add_argument("--checkpoint", required=True, type=Path)
-    p.add_argument("--out", required=True, type=Path)
+    p = demo_parser("experiments.extrapolate", __doc__)
     p.add_argument("--examples", type=int, default=4)
-    p.add_argument("--crepe-model", choices=("tiny", "full"), default="tiny")
     args = p.parse_args(argv)
     from ddsp_repro.demos.common import load_model
-    from ddsp_repro.demos.sections import extrapolation_section, write_results
+    from ddsp_repro.demos.sections import extrapolation_section
 
-    section = extrapolation_section(load_model(args.checkpoint), args.out, args.examples, args.crepe_model)
-    write_results(args.out, section)
-    print(json.dumps(section["table"], indent=2))
-    print(f"figure: {args.out / section['images'][0]}")
+    loaded = load_model(args.checkpoint)
+    report(args.out, extrapolation_section(loaded, args.out, args.examples, args.crepe_model))
 
 
 if __name__ == "__main__":

@@ -7,29 +7,23 @@ reverb, wet and dry parts of a validation phrase, `--input` (default: a speech c
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 from ddsp_repro._cli import run_cli
+from experiments._demo_cli import demo_parser, report
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m experiments.rooms", description=__doc__.split("\n")[0])
-    p.add_argument("--checkpoint", required=True, type=Path)
-    p.add_argument("--out", required=True, type=Path)
+    p = demo_parser("experiments.rooms", __doc__, crepe=False)
     p.add_argument("--input", type=Path, help="audio to put in the learned room (default: speech)")
     p.add_argument("--inputs-dir", type=Path, default=Path("data/demo_inputs"))
     args = p.parse_args(argv)
     from ddsp_repro.demos.common import load_model
     from ddsp_repro.demos.inputs import speech_inputs
-    from ddsp_repro.demos.sections import room_section, write_results
+    from ddsp_repro.demos.sections import room_section
 
     other = args.input or speech_inputs(args.inputs_dir)[-1]
-    section = room_section(load_model(args.checkpoint), other, args.out)
-    write_results(args.out, section)
-    print(json.dumps(section["table"], indent=2))
-    print(f"figure: {args.out / section['images'][0]}")
+    report(args.out, room_section(load_model(args.checkpoint), other, args.out))
 
 
 if __name__ == "__main__":

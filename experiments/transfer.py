@@ -11,27 +11,23 @@ conditioning and output) and results.json. Any rate, channel count and length ar
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 from ddsp_repro._cli import run_cli
+from experiments._demo_cli import demo_parser, report
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m experiments.transfer", description=__doc__.split("\n")[0])
-    p.add_argument("--checkpoint", required=True, type=Path)
+    p = demo_parser("experiments.transfer", __doc__)
     p.add_argument("--input", required=True, type=Path)
-    p.add_argument("--out", required=True, type=Path)
     p.add_argument("--octave-shift", type=int, help="default: automatic")
     p.add_argument("--confidence", type=float, default=0.5, help="CREPE confidence of a pitched frame")
     p.add_argument("--quiet-db", type=float, default=20.0, help="how much unpitched frames are lowered")
     p.add_argument("--no-room", action="store_true", help="measure loudness without the learned room")
     p.add_argument("--no-match-loudness", action="store_true")
-    p.add_argument("--crepe-model", choices=("tiny", "full"), default="tiny")
     args = p.parse_args(argv)
     from ddsp_repro.demos.common import load_model
-    from ddsp_repro.demos.sections import transfer_section, write_results
+    from ddsp_repro.demos.sections import transfer_section
 
     section = transfer_section(
         load_model(args.checkpoint),
@@ -44,11 +40,8 @@ def main(argv: list[str] | None = None) -> None:
         match_loudness=not args.no_match_loudness,
         crepe_model=args.crepe_model,
     )
-    write_results(args.out, section)
-    print(json.dumps(section["table"][0], indent=2))
-    print(
-        f"output: {args.out / section['files']['output']['path']}  figure: {args.out / section['images'][0]}"
-    )
+    report(args.out, section, table=section["table"][0])
+    print(f"output: {args.out / section['files']['output']['path']}")
 
 
 if __name__ == "__main__":

@@ -160,6 +160,7 @@ def extrapolation_table(
         mask = (w["confidence"] >= MIN_F0_CONFIDENCE) & (w["f0_hz"] > 0)
         midi = hz_to_midi(w["f0_hz"].clamp(min=1.0))
         mean, top = float(midi[mask].mean()), float(midi[mask].max())
+        z = encode(loaded.model, w["audio"])
         shifts = {
             "below range": stats.pitch_low - 12.0 - mean,
             "as recorded": 0.0,
@@ -168,7 +169,7 @@ def extrapolation_table(
         for name, shift in shifts.items():
             played = midi + shift
             f0 = midi_to_hz(played)
-            parts = render(loaded.model, f0, w["loudness_db"], encode(loaded.model, w["audio"]))
+            parts = render(loaded.model, f0, w["loudness_db"], z)
             f0_l1 = _score(loaded, parts, f0, w["loudness_db"], mask, crepe_model)[0]
             p = played[mask]
             outside = float(((p < stats.pitch_low) | (p > stats.pitch_high)).float().mean())

@@ -109,4 +109,3 @@ def match_quantiles(values: np.ndarray, reference: np.ndarray, target: np.ndarra
     # Outside the reference range, keep the distance to its end (pauses stay that much quieter).
     mapped = np.where(values < ref[0], target[0] + (values - ref[0]), mapped)
     return np.where(values > ref[-1], target[-1] + (values - ref[-1]), mapped)
-

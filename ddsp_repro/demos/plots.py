@@ -10,23 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ddsp_repro.training.media import spectrogram_db  # noqa: E402
+from ddsp_repro.training.media import plot_spectrogram  # noqa: E402
 
 __all__ = ["plot_control", "plot_extrapolation", "plot_room", "plot_transfer"]
-
-
-def _spectrogram(ax, audio: np.ndarray, sample_rate: int, title: str) -> None:
-    seconds = len(audio) / sample_rate
-    ax.imshow(
-        spectrogram_db(audio),
-        origin="lower",
-        aspect="auto",
-        extent=(0, seconds, 0, sample_rate / 2000),
-        vmin=-80,
-        vmax=40,
-        cmap="magma",
-    )
-    ax.set(ylabel="kHz", title=title, xlim=(0, seconds))
 
 
 def _track(ax, values, seconds: float, **kwargs) -> None:
@@ -39,8 +25,8 @@ def plot_transfer(path: Path, result: dict, input_audio: np.ndarray, sample_rate
     output = result["parts"]["audio"]
     seconds = len(output) / sample_rate
     fig, axes = plt.subplots(4, 1, figsize=(8, 10), gridspec_kw={"height_ratios": [2, 2, 1.3, 1.3]})
-    _spectrogram(axes[0], input_audio, sample_rate, "input")
-    _spectrogram(axes[1], output, sample_rate, "output")
+    plot_spectrogram(axes[0], input_audio, sample_rate, "input")
+    plot_spectrogram(axes[1], output, sample_rate, "output")
     inp, cond, out = result["input"], result["conditioning"], result["output"]
     pitched = cond["pitched"].numpy()
     f0_in = np.where(pitched, inp["f0_hz"].numpy(), np.nan)

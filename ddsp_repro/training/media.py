@@ -18,7 +18,7 @@ import torch
 
 from ddsp_repro.dsp import compute_loudness, compute_mag
 
-__all__ = ["MediaCallback", "audio_problem", "plot_example", "plot_losses"]
+__all__ = ["MediaCallback", "audio_problem", "plot_example", "plot_losses", "plot_spectrogram"]
 
 
 def audio_problem(audio: np.ndarray) -> str | None:
@@ -39,6 +39,21 @@ def spectrogram_db(audio: np.ndarray, n_fft: int = 1024) -> np.ndarray:
     return 20 * np.log10(mag.T.numpy() + 1e-6)
 
 
+def plot_spectrogram(ax, audio: np.ndarray, sample_rate: int, title: str) -> None:
+    """One spectrogram panel (dB, -80 to 40, kHz over seconds) on a matplotlib axis."""
+    seconds = len(audio) / sample_rate
+    ax.imshow(
+        spectrogram_db(audio),
+        origin="lower",
+        aspect="auto",
+        extent=(0, seconds, 0, sample_rate / 2000),
+        vmin=-80,
+        vmax=40,
+        cmap="magma",
+    )
+    ax.set(ylabel="kHz", title=title, xlim=(0, seconds))
+
+
 def plot_example(path: Path, parts: dict[str, np.ndarray], sample_rate: int, title: str = "") -> None:
     """Spectrograms of target and resynthesis, f0 played, loudness of both; saved as a PNG."""
     import matplotlib
@@ -50,17 +65,7 @@ def plot_example(path: Path, parts: dict[str, np.ndarray], sample_rate: int, tit
     seconds = len(target) / sample_rate
     fig, axes = plt.subplots(4, 1, figsize=(8, 9), gridspec_kw={"height_ratios": [2, 2, 1, 1]})
     for ax, name in zip(axes[:2], ("target", "resynthesis"), strict=True):
-        ax.imshow(
-            spectrogram_db(parts[name]),
-            origin="lower",
-            aspect="auto",
-            extent=(0, seconds, 0, sample_rate / 2000),
-            vmin=-80,
-            vmax=40,
-            cmap="magma",
-        )
-        ax.set_ylabel("kHz")
-        ax.set_title(name)
+        plot_spectrogram(ax, parts[name], sample_rate, name)
     f0 = parts["f0_hz"]
     axes[2].plot(np.linspace(0, seconds, len(f0), endpoint=False), f0, color="C0")
     axes[2].set_ylabel("f0 played (Hz)")
