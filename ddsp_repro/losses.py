@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Sequence
 
 import torch
@@ -90,13 +92,17 @@ CREPE_LAYER_SCALES = {
 
 
 def crepe_embedding(
-    audio: Tensor, model_capacity: str = "tiny", activation_layer: str = "conv5-maxpool"
+    audio: Tensor,
+    model_capacity: str = "tiny",
+    activation_layer: str = "conv5-maxpool",
+    net: nn.Module | None = None,
 ) -> Tensor:
     """Activations of a frozen, pretrained CREPE layer, differentiable with respect to `audio`.
 
     As in the official v0.0.6 loss, audio ``[batch, n_samples]`` is cut into non-overlapping
     1024-sample frames (a remainder is dropped: 64,000 samples give 62 frames) that are **not**
-    normalised, and the chosen layer's activations are flattened per example.
+    normalised, and the chosen layer's activations are flattened per example. `net` replaces the
+    frozen pretrained network (the loss's own trainable copy).
 
     Returns:
         ``[batch, n_frames * channels * time]``.
@@ -109,7 +115,8 @@ def crepe_embedding(
     if n_frames < 1:
         raise ValueError(f"CREPE embedding needs at least {FRAME_SIZE} samples, got {n_samples}")
     frames = audio[:, : n_frames * FRAME_SIZE].reshape(batch * n_frames, FRAME_SIZE)
-    net = load_crepe(model_capacity, audio.device, audio.dtype)
+    if net is None:
+        net = load_crepe(model_capacity, audio.device, audio.dtype)
     return net(frames, layer=activation_layer).reshape(batch, -1)
 
 
@@ -119,6 +126,12 @@ class PretrainedCREPEEmbeddingLoss(nn.Module):
     The unsupervised model uses tiny CREPE's ``conv5-maxpool`` with the official gin weight 0.1,
     i.e. an effective weight of ``20 / 4.0e4 * 0.1 = 5e-5`` on the mean absolute difference.
     `weight` here is the gin-style weight; `effective_weight` is what multiplies the L1.
+
+    ``trainable=True`` is what v0.0.6 does: its CREPE variables are ordinary trainable variables
+    (restored from the pretrained checkpoint, then optimised with the model, since the official
+    `get_variables_to_optimize` returns every trainable variable); BatchNorm keeps its pretrained
+    statistics. The loss then owns a copy of the pretrained network as the submodule ``crepe``,
+    which an optimiser over the training module's parameters updates. ``False`` keeps CREPE frozen.
     """
 
     def __init__(
@@ -127,6 +140,7 @@ class PretrainedCREPEEmbeddingLoss(nn.Module):
         loss_type: str = "L1",
         model_capacity: str = "tiny",
         activation_layer: str = "conv5-maxpool",
+        trainable: bool = False,
     ) -> None:
         super().__init__()
         if activation_layer not in CREPE_LAYER_SCALES:
@@ -138,10 +152,21 @@ class PretrainedCREPEEmbeddingLoss(nn.Module):
         self.loss_type = loss_type
         self.model_capacity = model_capacity
         self.activation_layer = activation_layer
+        self.crepe: nn.Module | None = None
+        if trainable:
+            from ddsp_repro.crepe.model import load_crepe
+
+            self.crepe = copy.deepcopy(load_crepe(model_capacity)).requires_grad_(True)
 
     def forward(self, audio: Tensor, target_audio: Tensor) -> Tensor:
         _check_pair(audio, target_audio)
-        with torch.no_grad():
-            target = crepe_embedding(target_audio, self.model_capacity, self.activation_layer)
-        synth = crepe_embedding(audio, self.model_capacity, self.activation_layer)
-        return self.effective_weight * _mean_difference(target, synth, self.loss_type)
+        embed = functools.partial(
+            crepe_embedding,
+            model_capacity=self.model_capacity,
+            activation_layer=self.activation_layer,
+            net=self.crepe,
+        )
+        # A trainable CREPE gets gradients through the target's embedding too, as in v0.0.6.
+        with torch.set_grad_enabled(torch.is_grad_enabled() and self.crepe is not None):
+            target = embed(target_audio)
+        return self.effective_weight * _mean_difference(target, embed(audio), self.loss_type)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset
 
-__all__ = ["TFDS_NAME", "TfdsNSynth"]
+__all__ = ["TFDS_NAME", "TfdsNSynth", "stream_shard"]
 
 TFDS_NAME = "nsynth/gansynth_subset.f0_and_loudness"
 _HOW_TO_PREPARE = (
@@ -27,9 +27,28 @@ _HOW_TO_PREPARE = (
 )
 
 
+def stream_shard() -> tuple[int, int]:
+    """(index, count) of this reader among all DDP processes and their DataLoader workers.
+
+    An iterable source is read by every process (and every worker of each process); each must
+    take a disjoint share, or N GPUs train on one GPU's data N times. Reader ``k`` of ``n`` takes
+    examples ``k, k + n, k + 2n, ...``, so the shares together are the one-process stream.
+    """
+    import torch.distributed as dist
+    from torch.utils.data import get_worker_info
+
+    rank, world = (
+        (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+    )
+    info = get_worker_info()
+    worker, n_workers = (info.id, info.num_workers) if info is not None else (0, 1)
+    return rank * n_workers + worker, world * n_workers
+
+
 class TfdsNSynth(IterableDataset):
     """Examples of one TFDS NSynth split in ddsp-repro's batch format.
 
+    Under DDP (and with DataLoader workers) each reader yields its own share (`stream_shard`).
     Yields dicts with ``audio [64000]``, ``f0_hz``, ``f0_confidence``, ``loudness_db`` ``[1000]``
     (float32 tensors) and ``pitch``, ``velocity`` (int), ``instrument``, ``family`` (str).
     """
@@ -77,7 +96,9 @@ class TfdsNSynth(IterableDataset):
     def __iter__(self):
         import tensorflow_datasets as tfds
 
-        for ex in tfds.as_numpy(self._dataset):
+        index, count = stream_shard()
+        dataset = self._dataset.shard(count, index) if count > 1 else self._dataset
+        for ex in tfds.as_numpy(dataset):
             yield {
                 "audio": torch.from_numpy(np.asarray(ex["audio"], dtype=np.float32)),
                 "f0_hz": torch.from_numpy(np.asarray(ex["f0"]["hz"], dtype=np.float32)),

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 
 from ddsp_repro.dsp import F0_RANGE, LD_RANGE, hz_to_midi, resample
 from ddsp_repro.effects import Reverb
+from ddsp_repro.models.layers import keras_init_
 from ddsp_repro.models.networks import MfccZEncoder, RnnFcDecoder
 from ddsp_repro.models.resnet import ResnetF0Encoder
 from ddsp_repro.synths import FilteredNoiseSynth, HarmonicSynth
@@ -34,6 +35,7 @@ class AutoencoderConfig:
     n_frames: int = 1000
     n_harmonics: int = 100
     n_noise_bands: int = 65
+    noise_initial_bias: float = -5.0  # added to the noise magnitudes before exp_sigmoid (official)
     z_dims: int | None = 16  # None: no z-encoder (solo-instrument models)
     z_frames: int = 125
     ch: int = 512
@@ -42,6 +44,8 @@ class AutoencoderConfig:
     f0_encoder: bool = False  # True: f0 learned by a ResNet (unsupervised model, ae_abs.gin)
     f0_bins: int = 256
     resnet_size: str = "small"
+    resnet_channels: int | None = None  # None: the size's base width
+    gru_cell: str = "v1"  # "v1": the TF1 Keras cell of the official code; "v2": torch.nn.GRU's
     reverb: bool = False
     reverb_length: int = 48000
     synth_implementation: str = "auto"
@@ -54,17 +58,23 @@ class Autoencoder(nn.Module):
         super().__init__()
         self.config = config
         c = config
-        self.encoder = MfccZEncoder(c.z_dims, c.rnn_channels, c.z_frames) if c.z_dims else None
-        self.f0_encoder = ResnetF0Encoder(c.f0_bins, c.resnet_size) if c.f0_encoder else None
+        self.encoder = (
+            MfccZEncoder(c.z_dims, c.rnn_channels, c.z_frames, gru_cell=c.gru_cell) if c.z_dims else None
+        )
+        self.f0_encoder = (
+            ResnetF0Encoder(c.f0_bins, c.resnet_size, channels=c.resnet_channels) if c.f0_encoder else None
+        )
         self.decoder = RnnFcDecoder(
             (("amps", 1), ("harmonic_distribution", c.n_harmonics), ("noise_magnitudes", c.n_noise_bands)),
             z_dims=c.z_dims,
             ch=c.ch,
             layers_per_stack=c.layers_per_stack,
             rnn_channels=c.rnn_channels,
+            gru_cell=c.gru_cell,
         )
+        keras_init_(self)  # the official Keras initialisers, before the reverb draws its IR
         self.harmonic = HarmonicSynth(c.n_samples, c.sample_rate, implementation=c.synth_implementation)
-        self.noise = FilteredNoiseSynth(c.n_samples)
+        self.noise = FilteredNoiseSynth(c.n_samples, initial_bias=c.noise_initial_bias)
         self.reverb = Reverb(trainable=True, reverb_length=c.reverb_length) if c.reverb else None
 
     def forward(
@@ -73,11 +83,13 @@ class Autoencoder(nn.Module):
         f0_hz: Tensor | None,
         loudness_db: Tensor,
         noise_generator: torch.Generator | None = None,
+        noise: Tensor | None = None,
     ) -> dict[str, Tensor]:
         """``audio [batch, n_samples]``, ``f0_hz`` and ``loudness_db`` ``[batch, n_frames]``.
 
         `f0_hz` may be None when the model learns f0 (`f0_encoder`). `noise_generator` makes the
-        filtered-noise source repeatable. Returns the synthesised ``audio`` and its parts
+        filtered-noise source repeatable; `noise` ``[batch, n_samples]`` (uniform in [-1, 1])
+        supplies it outright. Returns the synthesised ``audio`` and its parts
         (``harmonic``, ``noise``, ``dry``; with reverb, ``audio`` is wet) plus the controls
         (``f0_hz`` is the f0 the synth played), all batch-first.
         """
@@ -87,7 +99,7 @@ class Autoencoder(nn.Module):
             f0_hz = f0_hz[..., 0]
         elif f0_hz is None:
             raise ValueError("this model is conditioned on f0_hz; pass it")
-        return self.synthesize(f0_hz, loudness_db, self.encode(audio), noise_generator, f0_scaled)
+        return self.synthesize(f0_hz, loudness_db, self.encode(audio), noise_generator, f0_scaled, noise)
 
     def encode(self, audio: Tensor) -> Tensor | None:
         """``z [batch, n_frames, z_dims]`` of ``audio [batch, n_samples]`` (None without a z encoder)."""
@@ -100,6 +112,7 @@ class Autoencoder(nn.Module):
         z: Tensor | None = None,
         noise_generator: torch.Generator | None = None,
         f0_scaled: Tensor | None = None,
+        noise: Tensor | None = None,
     ) -> dict[str, Tensor]:
         """Decode and synthesise from given controls (`forward` after the encoders).
 
@@ -122,7 +135,7 @@ class Autoencoder(nn.Module):
             harmonic_controls = self.harmonic.get_controls(raw["amps"], raw["harmonic_distribution"], f0)
             noise_controls = self.noise.get_controls(raw["noise_magnitudes"])
             harmonic = self.harmonic.get_signal(**harmonic_controls)
-            noise = self.noise.get_signal(**noise_controls, generator=noise_generator)
+            noise = self.noise.get_signal(**noise_controls, noise=noise, generator=noise_generator)
             dry = harmonic + noise
             out = {"harmonic": harmonic, "noise": noise, "dry": dry, **harmonic_controls, **noise_controls}
             out["audio"] = self.reverb(dry) if self.reverb is not None else dry

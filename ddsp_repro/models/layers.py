@@ -5,7 +5,23 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-__all__ = ["FcStack", "InstanceNormalize"]
+__all__ = ["FcStack", "InstanceNormalize", "keras_init_"]
+
+
+def keras_init_(module: nn.Module) -> nn.Module:
+    """Initialise every dense and convolution layer in `module` as Keras does, in place.
+
+    Glorot-uniform kernels (fan-in and fan-out include the receptive field, the same formula as
+    `nn.init.xavier_uniform_`) and zero biases; LayerNorm and the normalisation layers already
+    start at scale 1 and shift 0, and `GRU` initialises itself as Keras. PyTorch's own defaults
+    (Kaiming-uniform weights, non-zero biases) would start training from another distribution.
+    """
+    for m in module.modules():
+        if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+            nn.init.xavier_uniform_(m.weight)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+    return module
 
 
 class FcStack(nn.Sequential):

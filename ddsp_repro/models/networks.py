@@ -6,6 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from ddsp_repro.dsp import compute_mfcc, resample
+from ddsp_repro.models.gru import GRU
 from ddsp_repro.models.layers import FcStack, InstanceNormalize
 
 __all__ = ["MfccZEncoder", "RnnFcDecoder"]
@@ -19,11 +20,16 @@ class MfccZEncoder(nn.Module):
 
     `z_frames` per 4 s sets the MFCC framing: 125 (FFT 1024, 50% overlap; supervised ae.gin) or 250
     (FFT 1024, 75% overlap; unsupervised ae_abs.gin and the paper's appendix text). z is then
-    linearly resampled to the decoder's frame count.
+    linearly resampled to the decoder's frame count. `gru_cell` as `GRU` (``"v1"``: the paper's).
     """
 
     def __init__(
-        self, z_dims: int = 16, rnn_channels: int = 512, z_frames: int = 125, n_mfcc: int = 30
+        self,
+        z_dims: int = 16,
+        rnn_channels: int = 512,
+        z_frames: int = 125,
+        n_mfcc: int = 30,
+        gru_cell: str = "v1",
     ) -> None:
         super().__init__()
         if z_frames not in Z_FRAMES:
@@ -31,18 +37,18 @@ class MfccZEncoder(nn.Module):
         self.fft_size, self.overlap = Z_FRAMES[z_frames]
         self.n_mfcc = n_mfcc
         self.norm = InstanceNormalize(n_mfcc)
-        self.rnn = nn.GRU(n_mfcc, rnn_channels, batch_first=True)
+        self.rnn = GRU(n_mfcc, rnn_channels, gru_cell)
         self.dense = nn.Linear(rnn_channels, z_dims)
 
     def forward(self, audio: Tensor, n_frames: int) -> Tensor:
         """``audio [batch, n_samples]`` -> ``z [batch, n_frames, z_dims]``."""
         mfcc = compute_mfcc(audio, fft_size=self.fft_size, overlap=self.overlap, mfcc_bins=self.n_mfcc)
-        z, _ = self.rnn(self.norm(mfcc))
+        z = self.rnn(self.norm(mfcc))
         return resample(self.dense(z), n_frames, "linear")
 
 
 class RnnFcDecoder(nn.Module):
-    """Per-input MLP stacks -> GRU -> [GRU out, f0 stack, loudness stack] -> MLP -> Dense.
+    """Per-input MLP stacks -> GRU -> [f0 stack, loudness stack, GRU out] -> MLP -> Dense.
 
     As the official v0.0.6 decoders: z (when present) feeds the GRU but is not re-appended after it
     (`ZRnnFcDecoder`, output MLP input 3 x 512 = 1536 wide). Outputs are split by `output_splits`.
@@ -59,6 +65,7 @@ class RnnFcDecoder(nn.Module):
         ch: int = 512,
         layers_per_stack: int = 3,
         rnn_channels: int = 512,
+        gru_cell: str = "v1",
     ) -> None:
         super().__init__()
         self.output_splits = tuple(output_splits)
@@ -67,7 +74,7 @@ class RnnFcDecoder(nn.Module):
         self.z_stack = FcStack(z_dims, ch, layers_per_stack) if z_dims else None
         rnn_in = self.f_stack.out_features + self.l_stack.out_features
         rnn_in += self.z_stack.out_features if self.z_stack is not None else 0
-        self.rnn = nn.GRU(rnn_in, rnn_channels, batch_first=True)
+        self.rnn = GRU(rnn_in, rnn_channels, gru_cell)
         out_in = rnn_channels + self.f_stack.out_features + self.l_stack.out_features
         self.out_stack = FcStack(out_in, ch, layers_per_stack)
         self.dense_out = nn.Linear(self.out_stack.out_features, sum(n for _, n in self.output_splits))
@@ -80,8 +87,8 @@ class RnnFcDecoder(nn.Module):
             if z is None:
                 raise ValueError("this decoder was built with z_dims and needs z")
             parts.append(self.z_stack(z))
-        x, _ = self.rnn(torch.cat(parts, dim=-1))
-        x = self.dense_out(self.out_stack(torch.cat([x, f, ld], dim=-1)))
+        x = self.rnn(torch.cat(parts, dim=-1))
+        x = self.dense_out(self.out_stack(torch.cat([f, ld, x], dim=-1)))
         return dict(
             zip(
                 [name for name, _ in self.output_splits],

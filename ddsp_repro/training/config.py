@@ -75,6 +75,8 @@ class LossConfig:
     mag_weight: float = 1.0
     logmag_weight: float = 1.0
     crepe_weight: float = 0.0  # gin-style weight; 0.1 gives the paper's effective 5e-5
+    # v0.0.6 optimises its CREPE's weights with the model (they are trainable variables); False freezes them
+    crepe_trainable: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ class OptimConfig:
     lr_decay_steps: int = 10000
     grad_clip_norm: float = 3.0
     adam_eps: float = 1e-8  # the TF1 optimiser of v0.0.6 (Keras would be 1e-7)
+    # "tf1": Adam as tf.compat.v1.train.AdamOptimizer (epsilon outside the bias correction) with
+    # TF's clip_by_global_norm, as v0.0.6; "torch": torch.optim.Adam and clip_grad_norm_.
+    optimizer: Literal["tf1", "torch"] = "tf1"
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,8 @@ class TrainerConfig:
     val_every_steps: int = 300  # also the checkpoint interval (official: every 300 steps)
     limit_val_batches: int = 50  # official NSynth eval: 50 batches
     devices: int = 1
-    precision: Literal["auto", "32-true", "bf16-mixed", "16-mixed"] = "auto"
+    # The official GPU runs were float32; "auto" opts in to bf16 mixed precision on GPUs that have it.
+    precision: Literal["auto", "32-true", "bf16-mixed", "16-mixed"] = "32-true"
     seed: int = 0
     accelerator: Literal["auto", "cpu", "gpu"] = _free("auto")
     progress_bar: bool = _free(True)

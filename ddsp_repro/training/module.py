@@ -28,6 +28,7 @@ from ddsp_repro.training.config import (
     config_from_dict,
     config_to_dict,
 )
+from ddsp_repro.training.optim import TFAdam, clip_by_global_norm
 
 __all__ = ["DDSPModule", "RunModule", "WaveRNNModule", "crop_batch", "load_checkpoint", "module_for"]
 
@@ -115,10 +116,29 @@ class RunModule(L.LightningModule):
 
     def configure_optimizers(self):
         c = self.config.optim
-        optimizer = torch.optim.Adam(self.parameters(), lr=c.lr, eps=c.adam_eps)
+        params = [p for p in self.parameters() if p.requires_grad]
+        if c.optimizer == "tf1":
+            optimizer = TFAdam(params, lr=c.lr, eps=c.adam_eps)
+        else:
+            optimizer = torch.optim.Adam(params, lr=c.lr, eps=c.adam_eps)
         # Staircase exponential decay, stepped every optimiser step (official train_util).
         schedule = torch.optim.lr_scheduler.StepLR(optimizer, c.lr_decay_steps, c.lr_decay_rate)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
+
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None):
+        """Global-norm clipping at ``optim.grad_clip_norm`` (TF's formula with the TF1 optimiser).
+
+        Note: the official TPU runs (``base_tpu.gin``) clip each replica's gradient before the
+        cross-replica sum (`CrossShardOptimizer` after `clip_by_global_norm`); here, as in the
+        official GPU runs, the clipped gradient is the one averaged over all processes.
+        """
+        c = self.config.optim
+        if c.grad_clip_norm is None or c.grad_clip_norm <= 0:
+            return
+        if c.optimizer == "tf1":
+            clip_by_global_norm(self.parameters(), c.grad_clip_norm)
+        else:
+            self.clip_gradients(optimizer, c.grad_clip_norm, "norm")
 
     def n_trainable_parameters(self) -> int:
         return self.model.n_trainable_parameters()
@@ -134,7 +154,11 @@ class DDSPModule(RunModule):
         self.spectral_loss = MultiScaleSpectralLoss(
             c.fft_sizes, mag_weight=c.mag_weight, logmag_weight=c.logmag_weight
         )
-        self.crepe_loss = PretrainedCREPEEmbeddingLoss(c.crepe_weight) if c.crepe_weight > 0 else None
+        self.crepe_loss = (
+            PretrainedCREPEEmbeddingLoss(c.crepe_weight, trainable=c.crepe_trainable)
+            if c.crepe_weight > 0
+            else None
+        )
 
     def forward(self, batch: dict, noise_generator: torch.Generator | None = None) -> dict[str, Tensor]:
         f0_hz = None if self.config.model.f0_encoder else batch["f0_hz"]

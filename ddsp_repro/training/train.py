@@ -193,8 +193,6 @@ def train(
         devices=t.devices,
         strategy="ddp" if t.devices > 1 else "auto",
         precision=_precision(t.precision, t.accelerator),
-        gradient_clip_val=config.optim.grad_clip_norm,
-        gradient_clip_algorithm="norm",
         limit_val_batches=t.limit_val_batches,
         val_check_interval=t.val_every_steps if iterable else None,
         num_sanity_val_steps=0,

@@ -1,5 +1,7 @@
 """TFDS NSynth, offline: tfds.testing.mock_data stands in for the prepared dataset."""
 
+import hashlib
+
 import pytest
 
 tfds = pytest.importorskip("tensorflow_datasets")
@@ -31,3 +33,41 @@ def test_mock_tfds_nsynth_gives_the_common_batch_format(tmp_path):
 def test_unprepared_tfds_names_the_command_and_size(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"(?s)tfds build .*73.08 GiB"):
         TfdsNSynth("train", data_dir=tmp_path / "empty")
+
+
+def _digest(example) -> str:
+    return hashlib.sha1(example["audio"].numpy().tobytes()).hexdigest()
+
+
+def _read_share(rank: int, world: int, data_dir: str, init_file: str, queue) -> None:
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        with tfds.testing.mock_data(num_examples=10):
+            queue.put((rank, [_digest(ex) for ex in TfdsNSynth("train", data_dir=data_dir)]))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_ddp_processes_read_disjoint_shares_of_the_stream(tmp_path):
+    import torch.multiprocessing as mp
+
+    with tfds.testing.mock_data(num_examples=10):
+        whole = [_digest(ex) for ex in TfdsNSynth("train", data_dir=tmp_path)]
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [
+        ctx.Process(target=_read_share, args=(r, 2, str(tmp_path), str(tmp_path / "init"), queue))
+        for r in range(2)
+    ]
+    for p in procs:
+        p.start()
+    shares = dict(queue.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert len(whole) == 10 and len(shares[0]) == len(shares[1]) == 5
+    assert not set(shares[0]) & set(shares[1])
+    assert sorted(shares[0] + shares[1]) == sorted(whole)
+    assert shares[0] == whole[0::2] and shares[1] == whole[1::2]

@@ -1,5 +1,6 @@
 import dataclasses
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -46,7 +47,16 @@ def test_cpu_presets_keep_the_paper_architecture():
 
 
 def test_exact_supervised_count():
-    assert _count(PRESETS["supervised_nsynth"]) == 6_989_042
+    # ae.gin with v0.0.6's TF1 GRU cell (one bias per GRU); the TF2 cell would add 3 x 512 per GRU.
+    assert _count(PRESETS["supervised_nsynth"]) == 6_985_970
+    assert (
+        _count(
+            replace(
+                PRESETS["supervised_nsynth"], model=replace(PRESETS["supervised_nsynth"].model, gru_cell="v2")
+            )
+        )
+        == 6_989_042
+    )
 
 
 def test_config_round_trips_through_json():
