@@ -12,7 +12,7 @@ def test_tf_same_padding():
 def test_official_sizes():
     encoder = ResnetF0Encoder()
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
-    assert count(encoder.resnet) == 5_260_160  # ResNet "small" (reference: 5.26M)
+    assert count(encoder.resnet) == 5_256_320  # ResNet "small" (reference: 5.26M; bare projections)
     assert count(encoder.dense_out) == 8192 * 256 + 256  # 1024 channels x 8 bins -> 256 f0 bins
 
 
