@@ -1,19 +1,37 @@
 """Raw NSynth (the json + wav release) without TensorFlow.
 
 Layout, as released: ``DIR/nsynth-{train,valid,test}/examples.json`` (note_str -> metadata) and
-``DIR/nsynth-{split}/audio/{note_str}.wav`` (16 kHz, 16-bit, 4 s). The GANSynth subset used by the
-paper keeps acoustic instruments with MIDI pitch 24-84 (`gansynth_subset`).
+``DIR/nsynth-{split}/audio/{note_str}.wav`` (16 kHz, 16-bit, 4 s).
+
+The paper's data is TFDS ``nsynth/gansynth_subset``: acoustic instruments, MIDI pitch 24-84,
+**re-split** by the list ``gansynth_splits.csv`` (columns ``id``, ``split``; it sits beside the
+NSynth download as ``nsynth-gansynth_splits.csv``), so each of its splits draws notes from all
+three original splits. `gansynth_subset` reproduces that exactly and refuses to run without the
+list; `acoustic_subset` is the same filter applied inside one original split, which gives other
+examples (instruments and notes are divided differently) and is named so.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FAMILIES", "SOURCES", "SPLITS", "NSynthExample", "gansynth_subset", "read_examples"]
+__all__ = [
+    "FAMILIES",
+    "GANSYNTH_SPLITS_NAMES",
+    "SOURCES",
+    "SPLITS",
+    "NSynthExample",
+    "acoustic_subset",
+    "find_gansynth_splits",
+    "gansynth_subset",
+    "read_examples",
+]
 
 SPLITS = ("train", "valid", "test")
+GANSYNTH_SPLITS_NAMES = ("gansynth_splits.csv", "nsynth-gansynth_splits.csv")
 FAMILIES = (
     "bass",
     "brass",
@@ -87,10 +105,61 @@ def read_examples(root: str | Path, split: str) -> list[NSynthExample]:
     return examples
 
 
-def gansynth_subset(
+def acoustic_subset(
     examples: list[NSynthExample], min_pitch: int = 24, max_pitch: int = 84
 ) -> list[NSynthExample]:
-    """The paper's NSynth subset: acoustic instruments, MIDI pitch 24-84 inclusive."""
+    """Acoustic instruments with MIDI pitch 24-84 inclusive, within the examples given.
+
+    The GANSynth filter, but not its splits: see `gansynth_subset` for the paper's data.
+    """
     return [
         e for e in examples if e.instrument_source_str == "acoustic" and min_pitch <= e.pitch <= max_pitch
     ]
+
+
+def find_gansynth_splits(root: str | Path) -> Path | None:
+    """``gansynth_splits.csv`` (or its download name) in `root` or its parent, if there."""
+    for folder in (Path(root), Path(root).parent):
+        for name in GANSYNTH_SPLITS_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    return None
+
+
+def gansynth_subset(
+    root: str | Path, split: str, splits_csv: str | Path | None = None
+) -> list[NSynthExample]:
+    """The examples of TFDS ``nsynth/gansynth_subset``'s `split`, from the raw json/wav release.
+
+    As the TFDS builder: the ids that ``gansynth_splits.csv`` assigns to `split`, looked up in
+    every original split folder present under `root`, sorted by note name.
+
+    Raises:
+        FileNotFoundError: without the splits list (naming where it was looked for), or when
+            listed notes are missing from the folders (with their count and the first few).
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    path = Path(splits_csv) if splits_csv is not None else find_gansynth_splits(root)
+    if path is None or not path.is_file():
+        raise FileNotFoundError(
+            f"the gansynth_subset splits need {GANSYNTH_SPLITS_NAMES[1]} (beside the NSynth download; "
+            f"looked in {Path(root)} and its parent{'' if path is None else f' and at {path}'}). "
+            "Without it, `acoustic_subset` filters each original split, which gives other examples."
+        )
+    with path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    if not rows or not {"id", "split"} <= set(rows[0]):
+        raise ValueError(f"{path} is not a gansynth splits list (expected columns id, split)")
+    wanted = {row["id"] for row in rows if row["split"] == split}
+    found: dict[str, NSynthExample] = {}
+    for original in SPLITS:
+        if (Path(root) / f"nsynth-{original}" / "examples.json").is_file():
+            found.update({e.note_str: e for e in read_examples(root, original) if e.note_str in wanted})
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise FileNotFoundError(
+            f"{len(missing)} of the {len(wanted)} notes {path.name} assigns to {split!r} are in none of "
+            f"the nsynth-{{train,valid,test}} folders under {Path(root)} (first: {missing[:3]})"
+        )
+    return [found[k] for k in sorted(found)]

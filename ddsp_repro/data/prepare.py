@@ -46,7 +46,10 @@ class FeatureSettings:
     f0_padding: str = "end"
     loudness_semantics: str = "paper"
     split: str = "train"  # NSynth sources only
-    gansynth_subset: bool = True  # NSynth sources only
+    # NSynth sources only: "acoustic" (acoustic, MIDI 24-84, within `split`), "gansynth" (the TFDS
+    # gansynth_subset re-split; needs gansynth_splits.csv) or "all".
+    subset: str = "acoustic"
+    splits_csv: str | None = None
     valid_fraction: float = 0.0  # recordings only: whole files held out
 
 
@@ -54,13 +57,20 @@ def _source_items(
     src: Path, settings: FeatureSettings
 ) -> tuple[str, list[dict], dict[str, list[str]], list[Path]]:
     """(kind, items, skipped-at-scan, source files). Items carry a path or the audio itself."""
-    from ddsp_repro.data.nsynth import gansynth_subset, read_examples
+    from ddsp_repro.data.nsynth import acoustic_subset, gansynth_subset, read_examples
     from ddsp_repro.data.recordings import scan_recordings
 
-    if (src / f"nsynth-{settings.split}" / "examples.json").is_file():
+    if settings.subset == "gansynth":
+        examples = gansynth_subset(src, settings.split, settings.splits_csv)
+    elif (src / f"nsynth-{settings.split}" / "examples.json").is_file():
         examples = read_examples(src, settings.split)
-        if settings.gansynth_subset:
-            examples = gansynth_subset(examples)
+        if settings.subset == "acoustic":
+            examples = acoustic_subset(examples)
+        elif settings.subset != "all":
+            raise ValueError(f"subset must be 'acoustic', 'gansynth' or 'all', got {settings.subset!r}")
+    else:
+        examples = None
+    if examples is not None:
         items = [
             {
                 "id": e.note_str,
@@ -72,7 +82,12 @@ def _source_items(
             }
             for e in examples
         ]
-        files = [src / f"nsynth-{settings.split}" / "examples.json"] + [e.path for e in examples]
+        listings = sorted(src.glob("nsynth-*/examples.json"))
+        if settings.subset == "gansynth":
+            from ddsp_repro.data.nsynth import find_gansynth_splits
+
+            listings.append(Path(settings.splits_csv) if settings.splits_csv else find_gansynth_splits(src))
+        files = listings + [e.path for e in examples]
         return "nsynth", items, {}, files
     windows = scan_recordings(
         src, settings.sample_rate, settings.n_seconds, valid_fraction=settings.valid_fraction
@@ -282,18 +297,35 @@ def main() -> None:
     parser.add_argument("--crepe-model", choices=["full", "tiny"], default="full")
     parser.add_argument("--split", choices=["train", "valid", "test"], default="train", help="NSynth sources")
     parser.add_argument(
-        "--all-instruments", action="store_true", help="NSynth: keep non-acoustic and all pitches"
+        "--subset",
+        choices=["auto", "gansynth", "acoustic", "all"],
+        default="auto",
+        help="NSynth: 'gansynth' = the TFDS gansynth_subset re-split (needs gansynth_splits.csv), "
+        "'acoustic' = acoustic notes of MIDI 24-84 within --split (other examples than gansynth), "
+        "'all'; 'auto' = gansynth when the splits list is beside the data, else acoustic",
     )
+    parser.add_argument("--splits-csv", type=Path, help="NSynth: path of (nsynth-)gansynth_splits.csv")
     parser.add_argument(
         "--valid-fraction", type=float, default=0.0, help="recordings: share of files held out"
     )
     parser.add_argument("--limit", type=int, help="only the first N examples")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
+    subset = args.subset
+    if subset == "auto":
+        from ddsp_repro.data.nsynth import find_gansynth_splits
+
+        subset = "gansynth" if args.splits_csv or find_gansynth_splits(args.src) else "acoustic"
+        if subset == "acoustic" and (args.src / f"nsynth-{args.split}").is_dir():
+            print(
+                "note: no gansynth_splits.csv beside the data: preparing the acoustic MIDI 24-84 notes of "
+                f"nsynth-{args.split}, not the TFDS gansynth_subset split (pass --splits-csv for that)"
+            )
     settings = FeatureSettings(
         crepe_model=args.crepe_model,
         split=args.split,
-        gansynth_subset=not args.all_instruments,
+        subset=subset,
+        splits_csv=str(args.splits_csv) if args.splits_csv else None,
         valid_fraction=args.valid_fraction,
     )
     summary = prepare(

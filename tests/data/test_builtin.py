@@ -5,7 +5,7 @@ import pytest
 import soundfile as sf
 
 from ddsp_repro.data import builtin
-from ddsp_repro.data.nsynth import gansynth_subset, read_examples
+from ddsp_repro.data.nsynth import acoustic_subset, read_examples
 
 pytest.importorskip("tinysoundfont")
 try:
@@ -26,7 +26,7 @@ def test_builds_nsynth_layout_deterministically(tmp_path):
     counts = builtin.build(tmp_path / "a", SMALL)
     assert sum(counts.values()) > 20 and counts["train"] > counts["valid"]
     examples = read_examples(tmp_path / "a", "train")
-    assert gansynth_subset(examples) == examples  # acoustic, pitches 24-84 only
+    assert acoustic_subset(examples) == examples  # acoustic, pitches 24-84 only
     families = {e.instrument_family_str for e in examples}
     assert {"string", "brass", "reed", "flute", "keyboard"} <= families
     audio, sr = sf.read(examples[0].path, dtype="float32")
