@@ -1,11 +1,12 @@
 """Evaluate a trained checkpoint as the paper's Table 1 does: `evaluate(checkpoint, ...) -> report`.
 
-For each example of a split the model resynthesises the audio from the example's own conditioning
-(the first window of the model's length), CREPE measures f0 of the resynthesis, and the paper-era
-loudness is computed; both are compared with the ground truth (`evals.metrics`). Ground truth comes
-from the data set's stored features when the model's window is the whole 4 s example (as the
-official evaluation) and is recomputed on the window, with the same CREPE, when it is shorter, so
-that both sides are measured on the same samples with the same end padding.
+For each example of a split the model resynthesises the whole example (4 s for NSynth) from its
+own conditioning, whatever window it trained on (DDSP models render it with the same weights,
+WaveRNN samples all of it), CREPE measures f0 of the resynthesis, and the paper-era loudness is
+computed; both are compared with the data set's stored features (`evals.metrics`), as the
+official evaluation does. The report says how the checkpoint was chosen: ``last.ckpt`` is what the
+official code evaluates; ``best.ckpt`` was picked on the validation loss of the first validation
+batches, so scoring it on ``valid`` is optimistic.
 
 The report holds the metrics, per-example values and the provenance a reader needs to trust a
 number (preset, config hash, checkpoint step, git commit, data set and version, split, count,
@@ -112,14 +113,17 @@ def evaluate(
     ground_truth = "stored features"
     total = limit if limit is not None else (len(dataset) if hasattr(dataset, "__len__") else None)
     bar = tqdm(total=total, desc=f"evaluating {split}", unit="example", disable=not progress)
+    whole = None
     for batch in _batches(dataset, batch_size, limit):
-        batch = module.crop(batch, random=False)
+        # Every model is scored on the whole example (4 s for NSynth), as the official evaluation.
+        if whole is None:
+            whole = module.for_whole_examples(batch["audio"].shape[1])
         start = time.perf_counter()
-        parts = module.render(batch)
+        parts = whole.render(batch)
         synth_seconds += time.perf_counter() - start
         audio, target = parts["resynthesis"].float(), batch["audio"].float()
         audio_seconds += audio.numel() / sample_rate
-        n = audio.shape[-1]  # WaveRNN renders `media_seconds`; compare that much
+        n = audio.shape[-1]
         frames = n * batch["f0_hz"].shape[1] // batch["audio"].shape[1]
         target = target[:, :n]
         f0_hz, confidence = compute_f0(audio, sample_rate, frame_rate, model=crepe_model)
@@ -173,7 +177,11 @@ def evaluate(
         "paper_row": config.paper_row,
         "config_hash": semantic_hash(config),
         "run": run_dir.name,
-        "checkpoint": {"file": Path(checkpoint).name, "global_step": ckpt.get("global_step")},
+        "checkpoint": {
+            "file": Path(checkpoint).name,
+            "global_step": ckpt.get("global_step"),
+            "selection": _selection(Path(checkpoint).name, config, split),
+        },
         "metrics": metrics,
         "model_size_note": "trainable parameters of the model; frozen feature extractors (CREPE) excluded",
         "scale": {
@@ -202,6 +210,16 @@ def evaluate(
         report["scale"]["loss"] = f"cross-entropy on {config.model.train_crop}-sample windows"
     report["_audio"] = audio_kept
     return report
+
+
+def _selection(name: str, config: RunConfig, split: str) -> str:
+    """How the evaluated checkpoint was chosen, and whether that biases the scores."""
+    if name == "last.ckpt":
+        return "last checkpoint of the run (as the official evaluation)"
+    if name == "best.ckpt":
+        note = f"lowest validation loss on the first {config.trainer.limit_val_batches} batches of valid"
+        return note + (": overlaps the scored examples, an optimistic pick" if split == "valid" else "")
+    return "given by path"
 
 
 def _wandb_link(run_dir: Path) -> str | None:

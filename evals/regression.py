@@ -75,7 +75,7 @@ def run_once(workdir: Path, data_dir: Path, seed: int) -> dict:
     torch.set_num_threads(1)  # the same arithmetic on every machine size
     config = regression_config(data_dir, workdir / "runs", seed)
     metrics = train(config)
-    report = evaluate(run_dir_for(config) / "checkpoints" / "best.ckpt", crepe_model="tiny", progress=False)
+    report = evaluate(run_dir_for(config) / "checkpoints" / "last.ckpt", crepe_model="tiny", progress=False)
     values = {k: report["metrics"][k] for k in CHECKED if k in report["metrics"]}
     values["final_val_loss"] = metrics["val/loss"]
     return values

@@ -1,4 +1,4 @@
-"""Evaluate a checkpoint: `python -m evals.run --checkpoint runs/RUN/checkpoints/best.ckpt [--split valid]`.
+"""Evaluate a checkpoint: `python -m evals.run --checkpoint runs/RUN/checkpoints/last.ckpt [--split valid]`.
 
 Writes ``evals/results/{run}_{split}.json`` (metrics, per-example values, provenance; see
 `evals.evaluate`) and logs an eval run to W&B (online when logged in, else offline) with a

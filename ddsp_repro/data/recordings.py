@@ -50,8 +50,16 @@ def find_audio_files(folder: str | Path) -> list[Path]:
     return files
 
 
-def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
+PCM_SCALES = ("full", "v0.0.6")
+
+
+def load_audio(path: str | Path, sample_rate: int = 16000, pcm_scale: str = "full") -> np.ndarray:
     """Mono float32 audio at `sample_rate` from any file libsndfile reads.
+
+    Integer PCM is read to full scale (16-bit 32767 -> ~1.0). ``pcm_scale="v0.0.6"`` reproduces
+    the official v0.0.6 `prepare_tfrecord_lib._load_audio`, which divides b-byte integers by
+    2^(8 b) rather than 2^(8 b - 1), so its training audio (the paper's violin) peaks at +-0.5;
+    float files are not affected there either way.
 
     Raises:
         AudioFileError: unreadable/truncated file, NaN or infinite samples, or silence.
@@ -59,11 +67,16 @@ def load_audio(path: str | Path, sample_rate: int = 16000) -> np.ndarray:
     import soundfile as sf
     from scipy.signal import resample_poly
 
+    if pcm_scale not in PCM_SCALES:
+        raise ValueError(f"pcm_scale must be one of {PCM_SCALES}, got {pcm_scale!r}")
     path = Path(path)
     try:
         audio, file_rate = sf.read(path, dtype="float32", always_2d=True)
+        integer = sf.info(str(path)).subtype.startswith("PCM_")
     except Exception as exc:  # libsndfile raises several types for corrupt input
         raise AudioFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from exc
+    if pcm_scale == "v0.0.6" and integer:
+        audio = audio * 0.5
     if audio.size == 0:
         raise AudioFileError(path, "empty (no samples)")
     if not np.isfinite(audio).all():
@@ -117,6 +130,7 @@ def scan_recordings(
     window_seconds: float = 4.0,
     hop_seconds: float = 1.0,
     valid_fraction: float = 0.0,
+    pcm_scale: str = "full",
 ) -> RecordingWindows:
     """Read every usable file of `folder` into windows; whole files go to the held-out split.
 
@@ -130,7 +144,7 @@ def scan_recordings(
     short: list[Path] = []
     for path in find_audio_files(folder):
         try:
-            audio = load_audio(path, sample_rate)
+            audio = load_audio(path, sample_rate, pcm_scale)
         except AudioFileError as exc:
             skipped[exc.reason.split(" (")[0]].append(path)
             continue

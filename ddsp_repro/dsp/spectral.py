@@ -133,6 +133,7 @@ def linear_to_mel_weight_matrix(
     sample_rate: float = 16000,
     lower_edge_hertz: float = 0.0,
     upper_edge_hertz: float = 8000.0,
+    dtype: torch.dtype = torch.float32,
 ) -> Tensor:
     """HTK-mel triangular filterbank ``[num_spectrogram_bins, num_mel_bins]``, unnormalised.
 
@@ -148,7 +149,7 @@ def linear_to_mel_weight_matrix(
     m = _mel_matrix_np(
         num_mel_bins, num_spectrogram_bins, float(sample_rate), lower_edge_hertz, upper_edge_hertz
     )
-    return torch.from_numpy(m.astype(np.float32))
+    return torch.from_numpy(m).to(dtype)  # computed in float64, rounded once
 
 
 def compute_mel(
@@ -163,8 +164,8 @@ def compute_mel(
 ) -> Tensor:
     """Mel spectrum of STFT magnitudes (not power), ``[batch, n_frames, bins]``."""
     mag = compute_mag(audio, fft_size, overlap, pad_end)
-    matrix = linear_to_mel_weight_matrix(bins, mag.shape[-1], sample_rate, lo_hz, hi_hz)
-    return mag @ matrix.to(device=mag.device, dtype=mag.dtype)
+    matrix = linear_to_mel_weight_matrix(bins, mag.shape[-1], sample_rate, lo_hz, hi_hz, mag.dtype)
+    return mag @ matrix.to(mag.device)
 
 
 def compute_logmel(
@@ -211,7 +212,7 @@ def compute_mfcc(
     if not 1 <= mfcc_bins <= mel_bins:
         raise ValueError(f"mfcc_bins must be in [1, mel_bins={mel_bins}], got {mfcc_bins}")
     logmel = compute_logmel(audio, lo_hz, hi_hz, mel_bins, fft_size, overlap, pad_end, sample_rate)
-    dct = torch.from_numpy(_dct_matrix_np(mel_bins)[:, :mfcc_bins].astype(np.float32))
+    dct = torch.from_numpy(_dct_matrix_np(mel_bins)[:, :mfcc_bins])  # float64, rounded once
     return logmel @ dct.to(device=logmel.device, dtype=logmel.dtype)
 
 
@@ -232,9 +233,11 @@ def _a_weighting_np(n_fft: int, sample_rate: float, min_db: float) -> np.ndarray
     return np.maximum(db, min_db)
 
 
-def a_weighting(n_fft: int, sample_rate: float = 16000, min_db: float = -80.0) -> Tensor:
+def a_weighting(
+    n_fft: int, sample_rate: float = 16000, min_db: float = -80.0, dtype: torch.dtype = torch.float32
+) -> Tensor:
     """A-weighting in dB (IEC 61672) at the ``n_fft // 2 + 1`` FFT bin frequencies, floored at `min_db`."""
-    return torch.from_numpy(_a_weighting_np(n_fft, float(sample_rate), min_db).astype(np.float32))
+    return torch.from_numpy(_a_weighting_np(n_fft, float(sample_rate), min_db)).to(dtype)
 
 
 _LOUDNESS_DEFAULTS = {
@@ -297,7 +300,7 @@ def compute_loudness(
 
     padded = pad_for_frames(audio, n_fft, hop, padding)
     amplitude = _frames_rfft(padded, n_fft, hop).abs()  # [batch, n_frames, n_bins]
-    weighting_db = a_weighting(n_fft, sample_rate).to(device=audio.device, dtype=amplitude.dtype)
+    weighting_db = a_weighting(n_fft, sample_rate, dtype=amplitude.dtype).to(audio.device)
 
     if semantics == "paper":
         bin_db = 20.0 * torch.log10(torch.clamp(amplitude, min=1e-20)) + weighting_db - ref_db

@@ -55,6 +55,8 @@ def read_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
         raise ImportError("reading TF checkpoints needs TensorFlow: pip install tensorflow-cpu") from exc
     path = Path(path)
     prefix = path
+    if not path.exists() and not Path(f"{path}.index").is_file():
+        raise FileNotFoundError(f"no TF checkpoint at {path}")
     if path.is_dir():
         indexes = sorted(path.glob("*.index"), key=lambda p: _natural_key(p.name))
         if not indexes:
@@ -131,7 +133,8 @@ def _gru(prefix: str, names: dict[str, np.ndarray], target: str) -> tuple[dict[s
         z, r, h = np.split(w, 3, axis=-1)
         return np.concatenate([r, z, h], axis=-1)
 
-    assert recurrent.shape == (hidden, 3 * hidden)
+    if recurrent.shape != (hidden, 3 * hidden):
+        raise ValueError(f"{prefix}: recurrent kernel of shape {recurrent.shape} is not [H, 3H]")
     return {
         f"{target}.rnn.weight_ih_l0": torch.from_numpy(torch_order(kernel).T.copy()),
         f"{target}.rnn.weight_hh_l0": torch.from_numpy(torch_order(recurrent).T.copy()),
@@ -289,13 +292,14 @@ def load_autoencoder(
     example a preset's model) overrides what the gin implies, but shapes must still agree.
     """
     ckpt = Path(ckpt)
+    variables = read_checkpoint(ckpt)  # first: a missing checkpoint is the error to report
     folder = ckpt if ckpt.is_dir() else ckpt.parent
     if gin is None and config is None:
         gins = sorted(folder.glob("operative_config-*.gin"), key=lambda p: _natural_key(p.name))
         if not gins:
             raise FileNotFoundError(f"no operative_config-*.gin beside {ckpt}; pass the gin text or a config")
         gin = gins[-1].read_text()
-    state, cell, crepe = state_dict_from_variables(read_checkpoint(ckpt))
+    state, cell, crepe = state_dict_from_variables(variables)
     config = replace(config or config_from_gin(gin), gru_cell=cell)
     if "f0_encoder.dense_out.weight" in state:
         config = replace(config, f0_bins=state["f0_encoder.dense_out.weight"].shape[0])
@@ -321,6 +325,7 @@ def convert(ckpt: str | Path, out: str | Path, preset: str | None = None) -> Pat
     from ddsp_repro.training.config import config_to_dict
     from ddsp_repro.training.module import module_for
     from ddsp_repro.training.presets import get_preset
+    from ddsp_repro.training.train import AtomicCheckpointIO
 
     model, crepe = load_autoencoder(ckpt)
     run = get_preset(preset) if preset else None
@@ -335,16 +340,13 @@ def convert(ckpt: str | Path, out: str | Path, preset: str | None = None) -> Pat
     if crepe and getattr(module, "crepe_loss", None) is not None and module.crepe_loss.crepe is not None:
         module.crepe_loss.load_state_dict(crepe, strict=False)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     checkpoint = {
         "state_dict": module.state_dict(),
         "hyper_parameters": {"config": config_to_dict(run)},
         "global_step": 0,
         "magenta_checkpoint": str(Path(ckpt).resolve()),
     }
-    tmp = out.with_name(out.name + ".tmp")
-    torch.save(checkpoint, tmp)
-    tmp.replace(out)
+    AtomicCheckpointIO().save_checkpoint(checkpoint, out)
     return out
 
 

@@ -130,8 +130,10 @@ class Autoencoder(nn.Module):
         ld_scaled = ld / LD_RANGE + 1.0
         raw = self.decoder(f0_scaled, ld_scaled, z)
         with torch.autocast(f0.device.type, enabled=False):
-            raw = {k: v.float() for k, v in raw.items()}
-            f0 = f0.float()
+            # Half-precision network outputs go to the synths in float32; float64 stays float64.
+            dtype = torch.promote_types(raw["amps"].dtype, torch.float32)
+            raw = {k: v.to(dtype) for k, v in raw.items()}
+            f0 = f0.to(dtype)
             harmonic_controls = self.harmonic.get_controls(raw["amps"], raw["harmonic_distribution"], f0)
             noise_controls = self.noise.get_controls(raw["noise_magnitudes"])
             harmonic = self.harmonic.get_signal(**harmonic_controls)

@@ -11,6 +11,7 @@ uninterrupted run would have done.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import lightning as L
@@ -100,6 +101,13 @@ class RunModule(L.LightningModule):
         """Audio ``[batch, n]`` by part name (``target`` first) for listening and plots."""
         raise NotImplementedError
 
+    def for_whole_examples(self, n_samples: int) -> RunModule:
+        """This module (same weights) rendering whole ``n_samples`` examples, for evaluation.
+
+        The paper scores every model on the same 4 s examples, whatever window it trained on.
+        """
+        raise NotImplementedError
+
     def training_step(self, batch: dict, batch_idx: int) -> Tensor:
         batch = self.crop(batch, random=True)
         losses = self.losses(batch, self.step_generator(self.device, salt=1))
@@ -186,6 +194,14 @@ class DDSPModule(RunModule):
         parts["f0_hz"] = out["f0_hz"][..., 0]  # the f0 the synth played (learned when unsupervised)
         return parts
 
+    def for_whole_examples(self, n_samples: int) -> DDSPModule:
+        if n_samples == self.config.model.n_samples:
+            return self
+        model = self.model.resized(n_samples)
+        whole = DDSPModule(replace(self.config, model=model.config))
+        whole.model = model
+        return whole.to(self.device).train(self.training)
+
 
 class WaveRNNModule(RunModule):
     """The WaveRNN baseline: teacher-forced cross-entropy on random windows; sampled for listening."""
@@ -219,6 +235,14 @@ class WaveRNNModule(RunModule):
         audio = self.model.generate(cond[:, :n], generator=generator)
         frames = n * batch["f0_hz"].shape[1] // batch["audio"].shape[1]
         return {"target": batch["audio"][:, :n], "resynthesis": audio, "f0_hz": batch["f0_hz"][:, :frames]}
+
+    def for_whole_examples(self, n_samples: int) -> WaveRNNModule:
+        """Sampling renders `media_seconds` (1 s for listening); evaluation renders all of it."""
+        seconds = n_samples / self.config.model.sample_rate
+        logging = replace(self.config.logging, media_seconds=seconds)
+        whole = WaveRNNModule(replace(self.config, logging=logging))
+        whole.model = self.model
+        return whole.to(self.device).train(self.training)
 
 
 def module_for(config: RunConfig) -> RunModule:

@@ -6,7 +6,10 @@
     w   -= lr_t * m / (sqrt(v) + eps)
 
 while `torch.optim.Adam` divides by ``sqrt(v / (1 - beta2^t)) + eps``; the two differ wherever
-``sqrt(v)`` is near eps (early steps, rarely-used weights). `clip_by_global_norm` scales every
+``sqrt(v)`` is near eps (early steps, rarely-used weights). TF also holds the learning rate,
+beta1, beta2, epsilon and the running powers beta^t as float32 values (cast to the weights' dtype
+in the update), so 0.9 is 0.89999998; that is kept too, which makes a float64 run follow the
+official float64 graph to round-off. `clip_by_global_norm` scales every
 gradient by ``clip / max(norm, clip)``, with no epsilon, where `torch.nn.utils.clip_grad_norm_`
 uses ``clip / (norm + 1e-6)``.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -46,7 +50,7 @@ class TFAdam(torch.optim.Optimizer):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            beta1, beta2 = group["betas"]
+            beta1, beta2, eps, lr = (np.float32(x) for x in (*group["betas"], group["eps"], group["lr"]))
             m, v = [], []
             for p in params:
                 state = self.state[p]
@@ -54,18 +58,22 @@ class TFAdam(torch.optim.Optimizer):
                     state["step"] = 0
                     state["m"] = torch.zeros_like(p)
                     state["v"] = torch.zeros_like(p)
+                    state["beta_powers"] = (beta1, beta2)  # float32, as TF's beta1_power / beta2_power
                 state["step"] += 1
                 m.append(state["m"])
                 v.append(state["v"])
-            t = self.state[params[0]]["step"]
+            power1, power2 = self.state[params[0]]["beta_powers"]
             grads = [p.grad for p in params]
-            torch._foreach_lerp_(m, grads, 1 - beta1)
-            torch._foreach_mul_(v, beta2)
-            torch._foreach_addcmul_(v, grads, grads, value=1 - beta2)
-            lr_t = group["lr"] * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+            torch._foreach_lerp_(m, grads, 1 - float(beta1))
+            torch._foreach_mul_(v, float(beta2))
+            torch._foreach_addcmul_(v, grads, grads, value=1 - float(beta2))
+            lr_t = float(lr) * math.sqrt(1 - float(power2)) / (1 - float(power1))
             denom = torch._foreach_sqrt(v)
-            torch._foreach_add_(denom, group["eps"])
+            torch._foreach_add_(denom, float(eps))
             torch._foreach_addcdiv_(params, m, denom, value=-lr_t)
+            powers = (np.float32(power1 * beta1), np.float32(power2 * beta2))
+            for p in params:
+                self.state[p]["beta_powers"] = powers
         return loss
 
 

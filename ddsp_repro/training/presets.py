@@ -37,6 +37,9 @@ SUPERVISED_NSYNTH = DDSPRunConfig(
 )
 
 # The original ICLR NSynth runs used the TPU optimisation setting (official commit dd3fb52).
+# Difference, stated: the official TPU runs clipped each replica's gradient to norm 3 before the
+# cross-replica sum (CrossShardOptimizer after clip_by_global_norm); here the averaged gradient of
+# all processes is clipped, as in the official GPU runs.
 SUPERVISED_NSYNTH_TPU = replace(
     SUPERVISED_NSYNTH,
     name="supervised_nsynth_tpu",
@@ -55,6 +58,9 @@ UNSUPERVISED_NSYNTH = replace(
     loss=LossConfig(crepe_weight=0.1),  # effective 5e-5 on tiny CREPE conv5-maxpool
 )
 
+# Difference, stated: v0.0.6's prepare_tfrecord divided 16-bit samples by 2^16, so the paper's
+# violin audio peaked at +-0.5; ours is prepared at full scale (`prepare --pcm-scale v0.0.6`
+# reproduces the official scale for a folder of recordings).
 SOLO_VIOLIN = DDSPRunConfig(
     name="solo_violin",
     paper_row="Section 5 solo violin; Table 2 6M (official solo_instrument.gin: 4.85M)",

@@ -41,7 +41,9 @@ def test_eval_cli_writes_a_report_with_provenance(checkpoint, tones, tmp_path):
     assert report["crepe_model"] == "tiny" and report["split"] == "valid"
     assert report["preset"] == "supervised_nsynth_cpu" and len(report["config_hash"]) == 8
     assert report["checkpoint"]["global_step"] == 2 and report["versions"]["torch"]
-    assert "recomputed" in report["ground_truth"]  # 0.5 s windows of 4 s examples
+    # Trained on 0.5 s windows, scored on the whole 4 s examples against their stored features.
+    assert report["ground_truth"] == "stored features" and report["scale"]["evaluated_seconds"] == 4.0
+    assert report["scale"]["window_seconds"] == 0.512 and "optimistic" in report["checkpoint"]["selection"]
     assert m["n_parameters"] == report["metrics"]["n_parameters"] > 0
 
 
