@@ -72,8 +72,20 @@ def _steps(scale: dict) -> str:
 
 
 def _evaluated(scale: dict) -> str:
-    seconds = scale.get("evaluated_seconds")
-    return f" (first {seconds:g} s evaluated)" if seconds and seconds != scale["window_seconds"] else ""
+    seconds, window = scale.get("evaluated_seconds"), scale["window_seconds"]
+    if not seconds or seconds == window:
+        return ""
+    return (
+        f" (scored on the whole {seconds:g} s examples)"
+        if seconds > window
+        else f" (first {seconds:g} s scored)"
+    )
+
+
+def _checkpoint(r: dict) -> str:
+    """Which checkpoint was scored; older reports scored best.ckpt, picked on the same valid data."""
+    name = r.get("checkpoint", {}).get("file", "best.ckpt")
+    return "last checkpoint" if name == "last.ckpt" else f"{name} (picked on valid)"
 
 
 def table1(reports: list[dict]) -> str:
@@ -106,7 +118,7 @@ def table1(reports: list[dict]) -> str:
 def _scale(r: dict) -> str:
     s = r["scale"]
     return (
-        f"{r['preset']}: {_steps(s)}, batch {s['batch_size']}, "
+        f"{r['preset']}: {_steps(s)}, {_checkpoint(r)}, batch {s['batch_size']}, "
         f"{s['window_seconds']:g} s windows{_evaluated(s)}, {s['data']} data, {r['split']} split, "
         f"CREPE {r['crepe_model']}, {r['hardware']}; loss: {s.get('loss', '?')}"
     )
