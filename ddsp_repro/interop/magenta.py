@@ -20,6 +20,7 @@ Reading the checkpoint uses TensorFlow (``pip install tensorflow-cpu``, the ``tf
 from __future__ import annotations
 
 import argparse
+import ast
 import re
 import sys
 from dataclasses import replace
@@ -69,14 +70,11 @@ def read_checkpoint(path: str | Path) -> dict[str, np.ndarray]:
 
 
 def _gin_value(gin: str, key: str, default=None):
-    gin = gin.replace("\\\n", " ")  # continuation lines
     match = re.search(rf"^{re.escape(key)}\s*=\s*(.+?)\s*$", gin, flags=re.MULTILINE)
     if not match:
         return default
     value = match.group(1)
     try:
-        import ast
-
         return ast.literal_eval(value)
     except (ValueError, SyntaxError):
         return value
@@ -84,6 +82,7 @@ def _gin_value(gin: str, key: str, default=None):
 
 def config_from_gin(gin: str) -> AutoencoderConfig:
     """The `AutoencoderConfig` an official ``operative_config.gin`` describes."""
+    gin = gin.replace("\\\n", " ")  # join continuation lines
     decoder = "ZRnnFcDecoder" if "ZRnnFcDecoder." in gin else "RnnFcDecoder"
     if f"{decoder}." not in gin:
         raise ValueError("the gin config has no RnnFcDecoder or ZRnnFcDecoder: not a DDSP autoencoder")

@@ -60,3 +60,35 @@ def test_cli_writes_a_checkpoint_every_tool_loads(tmp_path):
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert missing.returncode == 2 and "no TF checkpoint" in missing.stderr
+
+
+def test_a_tf2_keras_gru_loads_into_the_v2_cell():
+    """Later releases' GRU (reset_after, bias [2, 3H]) against the Keras equations in numpy."""
+    from ddsp_repro.interop.magenta import _gru
+    from ddsp_repro.models.gru import GRU
+
+    rng = np.random.default_rng(0)
+    n_in, hidden, steps = 3, 4, 5
+    kernel, recurrent = rng.normal(size=(n_in, 3 * hidden)), rng.normal(size=(hidden, 3 * hidden))
+    bias = rng.normal(size=(2, 3 * hidden))
+    names = {
+        f"g/gru_cell/{k}": v for k, v in (("kernel", kernel), ("recurrent_kernel", recurrent), ("bias", bias))
+    }
+    state, cell = _gru("g", names, "gru")
+    assert cell == "v2" and not names
+    gru = GRU(n_in, hidden, cell="v2").double()
+    gru.load_state_dict({k.removeprefix("gru."): v for k, v in state.items()})
+    x = rng.normal(size=(1, steps, n_in))
+
+    def sigmoid(a):
+        return 1 / (1 + np.exp(-a))
+
+    h, outputs = np.zeros(hidden), []
+    for t in range(steps):
+        xp, hp = x[0, t] @ kernel + bias[0], h @ recurrent + bias[1]  # gates z, r, h
+        z = sigmoid(xp[:hidden] + hp[:hidden])
+        r = sigmoid(xp[hidden : 2 * hidden] + hp[hidden : 2 * hidden])
+        c = np.tanh(xp[2 * hidden :] + r * hp[2 * hidden :])
+        h = z * h + (1 - z) * c
+        outputs.append(h)
+    np.testing.assert_allclose(gru(torch.from_numpy(x))[0].detach().numpy(), np.stack(outputs), atol=1e-12)
