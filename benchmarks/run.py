@@ -180,7 +180,33 @@ def _train_step_case(args) -> dict[str, Callable[[], object]]:
     return {"fast": make("auto"), "reference": make("reference")}
 
 
+def _gru_case(in_features: int, hidden: int, args) -> dict[str, Callable[[], object]]:
+    """Forward + backward of a GRU over the frames: the paper's TF1 Keras cell as ddsp-repro runs
+    it (one autograd function over the sequence) against `torch.nn.GRU` (the TF2 cell) of the
+    same size. Different cells, same work: the first must not cost more than the second."""
+    from ddsp_repro.models.gru import GRU
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(args.batch, int(args.seconds * 250), in_features, generator=g).to(args.device)
+
+    def make(cell: str):
+        torch.manual_seed(0)
+        gru = GRU(in_features, hidden, cell).to(args.device)
+        inputs = x.clone().requires_grad_(True)
+
+        def step():
+            out = gru(inputs)
+            out.square().mean().backward()
+            return out
+
+        return step
+
+    return {"fast": make("v1"), "reference": make("v2")}
+
+
 CASES = {
+    "gru fwd+bwd decoder 1536->512": lambda a: _gru_case(1536, 512, a),
+    "gru fwd+bwd tiny 2->256": lambda a: _gru_case(2, 256, a),
     "synth fwd": lambda a: _synth_case(False, a),
     "synth fwd+bwd": lambda a: _synth_case(True, a),
     "loss fwd": lambda a: _loss_case(False, a),

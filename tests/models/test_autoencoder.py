@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -59,3 +61,25 @@ def test_synthesize_from_controls_equals_forward_and_resized_renders_any_length(
     assert torch.equal(longer.decoder.rnn.recurrent_kernel, model.decoder.rnn.recurrent_kernel)
     with pytest.raises(ValueError, match="conditioned on z"):
         model.synthesize(f0, ld)
+
+
+def test_keras_initialisation():
+    """glorot-uniform kernels, zero biases, orthogonal recurrent kernels (official Keras layers)."""
+    torch.manual_seed(0)
+    model = Autoencoder(
+        AutoencoderConfig(z_dims=16, ch=64, rnn_channels=32, f0_encoder=True, resnet_channels=4)
+    )
+    dense = model.decoder.out_stack[0]
+    bound = math.sqrt(6 / (dense.in_features + dense.out_features))
+    assert dense.weight.abs().max() <= bound and dense.weight.abs().max() > 0.9 * bound
+    assert dense.weight.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.05)
+    stem = model.f0_encoder.resnet.stem
+    fan_in, fan_out = stem.in_channels * 49, stem.out_channels * 49
+    assert stem.weight.abs().max() <= math.sqrt(6 / (fan_in + fan_out))
+    for m in (dense, stem, model.decoder.dense_out, model.f0_encoder.dense_out):
+        assert torch.count_nonzero(m.bias) == 0
+    gru = model.decoder.rnn
+    assert torch.count_nonzero(gru.bias) == 0
+    u = gru.recurrent_kernel  # [H, 3H] with orthonormal rows, as Keras' Orthogonal
+    torch.testing.assert_close(u @ u.T, torch.eye(u.shape[0]), atol=1e-5, rtol=0)
+    assert model.decoder.out_stack[1].weight.eq(1).all() and model.decoder.out_stack[1].bias.eq(0).all()

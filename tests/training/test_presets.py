@@ -85,3 +85,8 @@ def test_both_optimisation_settings():
     assert (tpu.optim.lr, tpu.data.batch_size) == (1e-5, 128)
     assert gpu.optim.lr_decay_rate == 0.98 and gpu.optim.lr_decay_steps == 10000
     assert gpu.optim.grad_clip_norm == 3.0
+
+
+def test_paper_presets_train_in_float32_by_default():
+    # The official GPU runs were float32; bf16 is opt-in (--trainer.precision auto or bf16-mixed).
+    assert all(config.trainer.precision == "32-true" for config in PRESETS.values())
