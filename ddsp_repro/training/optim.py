@@ -58,7 +58,9 @@ class TFAdam(torch.optim.Optimizer):
                     state["step"] = 0
                     state["m"] = torch.zeros_like(p)
                     state["v"] = torch.zeros_like(p)
-                    state["beta_powers"] = (beta1, beta2)  # float32, as TF's beta1_power / beta2_power
+                    # float32 values, as TF's beta1_power / beta2_power; kept as Python floats so that
+                    # checkpoints hold no numpy objects (weights-only loading refuses those)
+                    state["beta_powers"] = (float(beta1), float(beta2))
                 state["step"] += 1
                 m.append(state["m"])
                 v.append(state["v"])
@@ -71,7 +73,7 @@ class TFAdam(torch.optim.Optimizer):
             denom = torch._foreach_sqrt(v)
             torch._foreach_add_(denom, float(eps))
             torch._foreach_addcdiv_(params, m, denom, value=-lr_t)
-            powers = (np.float32(power1 * beta1), np.float32(power2 * beta2))
+            powers = (float(np.float32(power1) * beta1), float(np.float32(power2) * beta2))
             for p in params:
                 self.state[p]["beta_powers"] = powers
         return loss
