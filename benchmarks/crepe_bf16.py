@@ -30,9 +30,9 @@ def main() -> None:
             audio = (0.5 * torch.sin(2 * math.pi * hz * time_s)).to(args.device)
             timings, results = [], []
             for dtype in (torch.float32, torch.bfloat16):
-                dsp.compute_f0(audio[:1024], model=model, dtype=dtype)  # load and convert weights
+                dsp.compute_f0(audio[:1024], crepe_model=model, dtype=dtype)  # load and convert weights
                 start = time.perf_counter()
-                results.append(dsp.compute_f0(audio, model=model, frame_rate=50, dtype=dtype))
+                results.append(dsp.compute_f0(audio, crepe_model=model, frame_rate=50, dtype=dtype))
                 timings.append(time.perf_counter() - start)
             (f32, conf), (bf16, _) = results
             mask = (conf > 0.5).cpu().numpy()

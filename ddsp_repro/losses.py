@@ -93,7 +93,7 @@ CREPE_LAYER_SCALES = {
 
 def crepe_embedding(
     audio: Tensor,
-    model_capacity: str = "tiny",
+    crepe_model: str = "tiny",
     activation_layer: str = "conv5-maxpool",
     net: nn.Module | None = None,
 ) -> Tensor:
@@ -116,7 +116,7 @@ def crepe_embedding(
         raise ValueError(f"CREPE embedding needs at least {FRAME_SIZE} samples, got {n_samples}")
     frames = audio[:, : n_frames * FRAME_SIZE].reshape(batch * n_frames, FRAME_SIZE)
     if net is None:
-        net = load_crepe(model_capacity, audio.device, audio.dtype)
+        net = load_crepe(crepe_model, audio.device, audio.dtype)
     return net(frames, layer=activation_layer).reshape(batch, -1)
 
 
@@ -138,11 +138,13 @@ class PretrainedCREPEEmbeddingLoss(nn.Module):
         self,
         weight: float = 0.1,
         loss_type: str = "L1",
-        model_capacity: str = "tiny",
+        crepe_model: str = "tiny",
         activation_layer: str = "conv5-maxpool",
         trainable: bool = False,
+        model_capacity: str | None = None,
     ) -> None:
         super().__init__()
+        crepe_model = model_capacity or crepe_model  # magenta's name for the CREPE size
         if activation_layer not in CREPE_LAYER_SCALES:
             raise ValueError(
                 f"activation_layer must be one of {sorted(CREPE_LAYER_SCALES)}, got {activation_layer!r}"
@@ -150,19 +152,19 @@ class PretrainedCREPEEmbeddingLoss(nn.Module):
         self.weight = weight
         self.effective_weight = 20.0 / CREPE_LAYER_SCALES[activation_layer] * weight
         self.loss_type = loss_type
-        self.model_capacity = model_capacity
+        self.crepe_model = crepe_model
         self.activation_layer = activation_layer
         self.crepe: nn.Module | None = None
         if trainable:
             from ddsp_repro.crepe.model import load_crepe
 
-            self.crepe = copy.deepcopy(load_crepe(model_capacity)).requires_grad_(True)
+            self.crepe = copy.deepcopy(load_crepe(crepe_model)).requires_grad_(True)
 
     def forward(self, audio: Tensor, target_audio: Tensor) -> Tensor:
         _check_pair(audio, target_audio)
         embed = functools.partial(
             crepe_embedding,
-            model_capacity=self.model_capacity,
+            crepe_model=self.crepe_model,
             activation_layer=self.activation_layer,
             net=self.crepe,
         )

@@ -49,6 +49,6 @@ def official_v2():
 @pytest.fixture(scope="session")
 def tones(tmp_path_factory):
     """Prepared folder of 4.5 s harmonic tones (6 files, half held out): train and valid splits."""
-    from evals.regression import build_tones
+    from ddsp_repro.data.tones import build_tones
 
     return build_tones(tmp_path_factory.mktemp("tones"))

@@ -1,6 +1,7 @@
 """CREPE pitch estimation without torchaudio: the network, its pretrained weights and decoders."""
 
 from ddsp_repro.crepe.decode import decode, viterbi_path
+from ddsp_repro.crepe.f0 import compute_f0
 from ddsp_repro.crepe.inference import activations, frame_audio, normalize_frames, predict
 from ddsp_repro.crepe.model import FRAME_SIZE, SAMPLE_RATE, Crepe, load_crepe, weights_path
 
@@ -9,6 +10,7 @@ __all__ = [
     "SAMPLE_RATE",
     "Crepe",
     "activations",
+    "compute_f0",
     "decode",
     "frame_audio",
     "load_crepe",

@@ -42,7 +42,7 @@ def normalize_frames(frames: Tensor) -> Tensor:
 
 def activations(
     frames: Tensor,
-    model: str = "full",
+    crepe_model: str = "full",
     batch_size: int = 256,
     dtype: torch.dtype = torch.float32,
 ) -> Tensor:
@@ -51,7 +51,7 @@ def activations(
     Runs under ``torch.inference_mode`` in chunks of `batch_size` frames. 256 full-model frames
     need about 0.3 GB for the first layer's output; 1024 measured 4% faster for 0.5 GB more.
     """
-    net = load_crepe(model, frames.device, dtype)
+    net = load_crepe(crepe_model, frames.device, dtype)
     flat = frames.reshape(-1, FRAME_SIZE).to(dtype)
     with torch.inference_mode():
         out = (
@@ -66,7 +66,7 @@ def predict(
     audio: Tensor,
     hop: int,
     n_frames: int | None,
-    model: str = "full",
+    crepe_model: str = "full",
     viterbi: bool = True,
     padding: str = "end",
     batch_size: int = 256,
@@ -74,5 +74,5 @@ def predict(
 ) -> tuple[Tensor, Tensor]:
     """f0 (Hz) and confidence ``[batch, n_frames]`` for 16 kHz audio ``[batch, n_samples]``."""
     frames = normalize_frames(frame_audio(audio.float(), hop, n_frames, padding))
-    act = activations(frames, model=model, batch_size=batch_size, dtype=dtype)
+    act = activations(frames, crepe_model=crepe_model, batch_size=batch_size, dtype=dtype)
     return decode(act, viterbi=viterbi)

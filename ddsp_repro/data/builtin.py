@@ -1,6 +1,7 @@
 """Build an NSynth-format dataset of real sampled instruments, offline.
 
-    python -m ddsp_repro.data.builtin --out data/builtin_nsynth [--check 40]
+    ddsp-repro build-data builtin --out data/builtin_nsynth [--check 40]
+    python -m ddsp_repro.data.builtin --out data/builtin_nsynth    # the same
 
 Notes are rendered from the FluidR3 General-MIDI soundfont (Debian package `fluid-soundfont-gm`,
 MIT licence; real recorded strings, brass, reeds, flute, piano, mallets, ...) with `tinysoundfont`,
@@ -15,19 +16,22 @@ Splits follow the GANSynth-subset idea (instruments shared across splits, notes 
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
-import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ddsp_repro.audio import atomic_path, write_wav
 from ddsp_repro.data.nsynth import FAMILIES
+from ddsp_repro.logs import get_logger
 
 __all__ = ["INSTRUMENTS", "SOUNDFONT_PATHS", "BuiltinSpec", "build", "ensure_builtin", "find_soundfont"]
+
+log = get_logger(__name__)
 
 SAMPLE_RATE = 16000
 N_SECONDS = 4.0
@@ -101,15 +105,18 @@ def build(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont: str | N
     Writes into a temporary folder and renames it into place at the end, so an interrupted build
     never leaves a folder that looks complete.
     """
-    import soundfile as sf
-    import tinysoundfont
-
     out = Path(out)
     if (out / "nsynth-train" / "examples.json").is_file():
         raise FileExistsError(f"{out} already holds a built dataset; remove it to rebuild")
     sf_path = find_soundfont(soundfont)
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
+    with atomic_path(out) as partial:
+        meta = _render_all(partial, spec, sf_path)
+    return {split: len(entries) for split, entries in meta.items()}
+
+
+def _render_all(partial: Path, spec: BuiltinSpec, sf_path: Path) -> dict[str, dict[str, dict]]:
+    import tinysoundfont
+
     synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE)
     sfid = synth.sfload(str(sf_path))
     meta: dict[str, dict[str, dict]] = {s: {} for s in ("train", "valid", "test")}
@@ -126,7 +133,7 @@ def build(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont: str | N
                 split = _split_of(note_str)
                 folder = partial / f"nsynth-{split}" / "audio"
                 folder.mkdir(parents=True, exist_ok=True)
-                sf.write(folder / f"{note_str}.wav", audio, SAMPLE_RATE, subtype="PCM_16")
+                write_wav(folder / f"{note_str}.wav", audio, SAMPLE_RATE, peak="raise")
                 meta[split][note_str] = {
                     "note": len(meta[split]),
                     "note_str": note_str,
@@ -151,10 +158,7 @@ def build(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont: str | N
         "Built-in NSynth-format stand-in rendered by ddsp_repro.data.builtin from "
         f"{sf_path.name} (FluidR3 GM soundfont, MIT licence). Sampled instruments, not NSynth.\n"
     )
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(partial, out)
-    return {split: len(entries) for split, entries in meta.items()}
+    return meta
 
 
 def ensure_builtin(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont: str | None = None) -> Path:
@@ -162,11 +166,13 @@ def ensure_builtin(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont
     out = Path(out)
     if not (out / "nsynth-train" / "examples.json").is_file():
         counts = build(out, spec, soundfont)
-        print(f"built the built-in dataset at {out}: {counts}")
+        log.info("built the built-in dataset at %s: %s", out, counts)
     return out
 
 
-def check_pitch(root: str | Path, n_notes: int = 40, model: str = "full", seed: int = 0) -> dict[str, float]:
+def check_pitch(
+    root: str | Path, n_notes: int = 40, crepe_model: str = "full", seed: int = 0
+) -> dict[str, float]:
     """Median |CREPE f0 - rendered pitch| in cents over confident frames (>= 0.85) of sampled notes."""
     import soundfile as sf
     import torch
@@ -181,7 +187,7 @@ def check_pitch(root: str | Path, n_notes: int = 40, model: str = "full", seed: 
     for ex in chosen:
         audio, _ = sf.read(ex.path, dtype="float32")
         f0, conf = compute_f0(
-            torch.from_numpy(audio[: int(HOLD_SECONDS * SAMPLE_RATE)]), model=model, frame_rate=50
+            torch.from_numpy(audio[: int(HOLD_SECONDS * SAMPLE_RATE)]), crepe_model=crepe_model, frame_rate=50
         )
         keep = conf >= 0.85
         if keep.any():
@@ -196,29 +202,7 @@ def check_pitch(root: str | Path, n_notes: int = 40, model: str = "full", seed: 
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--soundfont", help="an .sf2 file (default: FluidR3_GM from fluid-soundfont-gm)")
-    parser.add_argument("--pitch-step", type=int, default=1)
-    parser.add_argument("--velocities", type=int, nargs="+", default=list(BuiltinSpec.velocities))
-    parser.add_argument(
-        "--check",
-        type=int,
-        default=0,
-        metavar="N",
-        help="afterwards, measure CREPE (full) against the rendered pitch on N notes",
-    )
-    args = parser.parse_args()
-    counts = build(
-        args.out, BuiltinSpec(velocities=tuple(args.velocities), pitch_step=args.pitch_step), args.soundfont
-    )
-    print(f"wrote {sum(counts.values())} notes to {args.out}: {counts}")
-    if args.check:
-        print(json.dumps(check_pitch(args.out, args.check), indent=2))
+if __name__ == "__main__":  # the documented `python -m` form of `ddsp-repro build-data builtin`
+    from ddsp_repro.cli import run_command
 
-
-if __name__ == "__main__":
-    from ddsp_repro._cli import run_cli
-
-    run_cli(main)
+    run_command("build-data", ["builtin", *sys.argv[1:]])

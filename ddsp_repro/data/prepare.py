@@ -1,4 +1,4 @@
-"""Compute conditioning features once, offline: `python -m ddsp_repro.data.prepare SRC OUT`.
+"""Compute conditioning features once, offline: `ddsp-repro prepare SRC OUT`.
 
 SRC is an NSynth-format folder (raw NSynth or `ddsp_repro.data.builtin`) or a folder of your own
 recordings. For every 4 s example this stores the audio with CREPE f0 and confidence (Viterbi,
@@ -14,11 +14,9 @@ a rerun whose settings or sources differ stops with a "stale cache" error instea
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import multiprocessing as mp
-import os
 import shutil
 import sys
 from dataclasses import asdict, dataclass
@@ -26,7 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ddsp_repro.audio import atomic_path
+from ddsp_repro.logs import get_logger
+
 __all__ = ["FeatureSettings", "StaleCacheError", "load_prepared", "prepare"]
+
+log = get_logger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -125,7 +128,7 @@ def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, int, li
     """Features for one shard, written atomically. Returns (shard index, examples kept, skipped ids)."""
     import torch
 
-    from ddsp_repro.data.recordings import AudioFileError, load_audio
+    from ddsp_repro.audio import AudioFileError, load_audio
     from ddsp_repro.dsp import compute_f0, compute_loudness
 
     index, items, settings_dict, out = job
@@ -153,7 +156,7 @@ def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, int, li
             batch,
             settings.sample_rate,
             settings.frame_rate,
-            model=settings.crepe_model,
+            crepe_model=settings.crepe_model,
             viterbi=settings.viterbi,
             padding=settings.f0_padding,
         )
@@ -170,10 +173,8 @@ def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, int, li
             if key in kept[0]:
                 arrays[key] = np.array([i[key] for i in kept])
     final = Path(out) / f"shard-{index:05d}.npz"
-    partial = final.with_name(f".{final.name}.partial")
-    with open(partial, "wb") as f:
+    with atomic_path(final) as partial, open(partial, "wb") as f:
         np.savez(f, **arrays)
-    os.replace(partial, final)
     return index, len(kept), skipped
 
 
@@ -223,9 +224,8 @@ def prepare(
                 "rerun with --overwrite to recompute, or choose another OUT"
             )
     out.mkdir(parents=True, exist_ok=True)
-    tmp = manifest_path.with_name(f".{MANIFEST}.partial")
-    tmp.write_text(json.dumps(manifest, indent=2))
-    os.replace(tmp, manifest_path)
+    with atomic_path(manifest_path) as partial:
+        partial.write_text(json.dumps(manifest, indent=2))
 
     shards = [items[i : i + shard_size] for i in range(0, len(items), shard_size)]
     jobs = [
@@ -293,70 +293,23 @@ def load_prepared(out: str | Path) -> dict[str, np.ndarray]:
     return {key: np.concatenate(values) for key, values in parts.items()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("src", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--shard-size", type=int, default=32)
-    parser.add_argument("--crepe-model", choices=["full", "tiny"], default="full")
-    parser.add_argument("--split", choices=["train", "valid", "test"], default="train", help="NSynth sources")
-    parser.add_argument(
-        "--subset",
-        choices=["auto", "gansynth", "acoustic", "all"],
-        default="auto",
-        help="NSynth: 'gansynth' = the TFDS gansynth_subset re-split (needs gansynth_splits.csv), "
-        "'acoustic' = acoustic notes of MIDI 24-84 within --split (other examples than gansynth), "
-        "'all'; 'auto' = gansynth when the splits list is beside the data, else acoustic",
-    )
-    parser.add_argument("--splits-csv", type=Path, help="NSynth: path of (nsynth-)gansynth_splits.csv")
-    parser.add_argument(
-        "--valid-fraction", type=float, default=0.0, help="recordings: share of files held out"
-    )
-    parser.add_argument(
-        "--pcm-scale",
-        choices=["full", "v0.0.6"],
-        default="full",
-        help="recordings: 'v0.0.6' divides integer PCM by 2^16 (16-bit), as the official v0.0.6 "
-        "preparation did, so the audio peaks at +-0.5",
-    )
-    parser.add_argument("--limit", type=int, help="only the first N examples")
-    parser.add_argument("--overwrite", action="store_true")
-    args = parser.parse_args()
-    subset = args.subset
-    if subset == "auto":
-        from ddsp_repro.data.nsynth import find_gansynth_splits
+def resolve_subset(src: Path, subset: str, split: str, splits_csv: Path | None) -> str:
+    """``auto`` -> ``gansynth`` when the splits list is given or beside the data, else ``acoustic``."""
+    if subset != "auto":
+        return subset
+    from ddsp_repro.data.nsynth import find_gansynth_splits
 
-        subset = "gansynth" if args.splits_csv or find_gansynth_splits(args.src) else "acoustic"
-        if subset == "acoustic" and (args.src / f"nsynth-{args.split}").is_dir():
-            print(
-                "note: no gansynth_splits.csv beside the data: preparing the acoustic MIDI 24-84 notes of "
-                f"nsynth-{args.split}, not the TFDS gansynth_subset split (pass --splits-csv for that)"
-            )
-    settings = FeatureSettings(
-        crepe_model=args.crepe_model,
-        split=args.split,
-        subset=subset,
-        splits_csv=str(args.splits_csv) if args.splits_csv else None,
-        valid_fraction=args.valid_fraction,
-        pcm_scale=args.pcm_scale,
-    )
-    summary = prepare(
-        args.src,
-        args.out,
-        settings,
-        workers=args.workers,
-        shard_size=args.shard_size,
-        overwrite=args.overwrite,
-        limit=args.limit,
-    )
-    print(
-        f"{summary['examples']} examples in {args.out} ({summary['skipped_unreadable']} unreadable skipped; "
-        f"{sum(len(v) for v in summary['skipped_at_scan'].values())} files skipped while scanning)"
-    )
+    subset = "gansynth" if splits_csv or find_gansynth_splits(src) else "acoustic"
+    if subset == "acoustic" and (Path(src) / f"nsynth-{split}").is_dir():
+        log.warning(
+            "no gansynth_splits.csv beside the data: preparing the acoustic MIDI 24-84 notes of "
+            "nsynth-%s, not the TFDS gansynth_subset split (pass --splits-csv for that)",
+            split,
+        )
+    return subset
 
 
-if __name__ == "__main__":
-    from ddsp_repro._cli import run_cli
+if __name__ == "__main__":  # the documented `python -m` form of `ddsp-repro prepare`
+    from ddsp_repro.cli import run_command
 
-    run_cli(main)
+    run_command("prepare")

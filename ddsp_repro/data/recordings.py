@@ -16,27 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ddsp_repro.audio import AudioFileError, load_audio
+
 __all__ = [
     "AUDIO_SUFFIXES",
-    "AudioFileError",
     "RecordingWindows",
     "find_audio_files",
-    "load_audio",
     "scan_recordings",
     "split_windows",
 ]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
-SILENCE_PEAK = 1e-4  # below this peak amplitude (-80 dBFS) a file counts as silent
-
-
-class AudioFileError(ValueError):
-    """A file that cannot be used, with the file's path and the reason."""
-
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 def find_audio_files(folder: str | Path) -> list[Path]:
@@ -48,46 +38,6 @@ def find_audio_files(folder: str | Path) -> list[Path]:
     if not files:
         raise FileNotFoundError(f"{folder} holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
     return files
-
-
-PCM_SCALES = ("full", "v0.0.6")
-
-
-def load_audio(path: str | Path, sample_rate: int = 16000, pcm_scale: str = "full") -> np.ndarray:
-    """Mono float32 audio at `sample_rate` from any file libsndfile reads.
-
-    Integer PCM is read to full scale (16-bit 32767 -> ~1.0). ``pcm_scale="v0.0.6"`` reproduces
-    the official v0.0.6 `prepare_tfrecord_lib._load_audio`, which divides b-byte integers by
-    2^(8 b) rather than 2^(8 b - 1), so its training audio (the paper's violin) peaks at +-0.5;
-    float files are not affected there either way.
-
-    Raises:
-        AudioFileError: unreadable/truncated file, NaN or infinite samples, or silence.
-    """
-    import soundfile as sf
-    from scipy.signal import resample_poly
-
-    if pcm_scale not in PCM_SCALES:
-        raise ValueError(f"pcm_scale must be one of {PCM_SCALES}, got {pcm_scale!r}")
-    path = Path(path)
-    try:
-        audio, file_rate = sf.read(path, dtype="float32", always_2d=True)
-        integer = sf.info(str(path)).subtype.startswith("PCM_")
-    except Exception as exc:  # libsndfile raises several types for corrupt input
-        raise AudioFileError(path, f"unreadable ({type(exc).__name__}: {exc})") from exc
-    if pcm_scale == "v0.0.6" and integer:
-        audio = audio * 0.5
-    if audio.size == 0:
-        raise AudioFileError(path, "empty (no samples)")
-    if not np.isfinite(audio).all():
-        raise AudioFileError(path, "holds NaN or infinite samples")
-    mono = audio.mean(axis=1)
-    if np.abs(mono).max() < SILENCE_PEAK:
-        raise AudioFileError(path, "silent (peak below -80 dBFS)")
-    if file_rate != sample_rate:
-        g = np.gcd(int(file_rate), int(sample_rate))
-        mono = resample_poly(mono, sample_rate // g, int(file_rate) // g).astype(np.float32)
-    return mono
 
 
 def split_windows(audio: np.ndarray, window: int, hop: int) -> np.ndarray:

@@ -17,16 +17,19 @@ from typing import TYPE_CHECKING, Any
 
 from ddsp_repro.data.builtin import BuiltinSpec, ensure_builtin
 from ddsp_repro.data.prepare import MANIFEST, FeatureSettings, prepare, summarize
+from ddsp_repro.logs import get_logger
 
 if TYPE_CHECKING:
-    from ddsp_repro.training.config import DataConfig
+    from ddsp_repro.data.config import DataConfig
 
 __all__ = ["builtin_features", "split_dataset", "violin_features"]
+
+log = get_logger(__name__)
 
 
 def _prepared(src: Path, out: Path, settings: FeatureSettings, workers: int) -> Path:
     if not ((out / MANIFEST).is_file() and summarize(out)["complete"]):
-        print(f"preparing features of {src} into {out} (CREPE {settings.crepe_model}; resumable)")
+        log.info("preparing features of %s into %s (CREPE %s; resumable)", src, out, settings.crepe_model)
         prepare(src, out, settings, workers=workers)
     return out
 
@@ -72,22 +75,35 @@ def violin_features(
     raw = root / name
     if not (raw / "tunes.json").is_file():
         result = build_violin(raw, ViolinSpec(minutes=minutes))
-        print(f"built the violin set at {raw}: {result}")
+        log.info("built the violin set at %s: %s", raw, result)
     out = root / "prepared" / f"{name}_{crepe_model}_v{valid_fraction:g}"
     return _prepared(
         raw, out, FeatureSettings(crepe_model=crepe_model, valid_fraction=valid_fraction), workers
     )
 
 
-def split_dataset(d: DataConfig, split: str, data_dir: str | Path | None = None) -> tuple[Any, dict]:
+def split_dataset(
+    d: DataConfig, split: str, data_dir: str | Path | None = None, shuffle: bool = False, seed: int = 0
+) -> tuple[Any, dict]:
     """(dataset, description) of one split of the data `d` describes (or of a prepared `data_dir`).
 
-    The offline sources are built and prepared if missing; TFDS is read where `d.tfds_dir` says.
+    The one place a data source is chosen, for training and evaluation alike. The offline sources
+    are built and prepared if missing; TFDS is read where `d.tfds_dir` says (`shuffle`: its files
+    in a `seed`ed order, for training).
+
+    Raises:
+        FileNotFoundError: a prepared folder that does not exist.
+        ValueError: a split the source does not have, or a ``prepared`` source without a folder.
     """
     from ddsp_repro.data.datamodule import PreparedDataset
 
     if data_dir is not None:
         return PreparedDataset(data_dir, split=None), {"source": "prepared", "folder": str(data_dir)}
+    if d.source == "tfds":
+        from ddsp_repro.data.tfds_nsynth import TfdsNSynth
+
+        dataset = TfdsNSynth(split, d.tfds_dir, d.tfds_version, shuffle_files=shuffle, seed=seed)
+        return dataset, {"source": "tfds", **dataset.metadata}
     if d.source == "builtin":
         (folder,) = builtin_features(
             d.root,
@@ -99,20 +115,22 @@ def split_dataset(d: DataConfig, split: str, data_dir: str | Path | None = None)
         )
         return PreparedDataset(folder), {"source": "builtin", "folder": str(folder), **_manifest(folder)}
     if d.source == "violin":
+        if split == "test":
+            raise ValueError("the violin data has train and valid splits only; use --split valid")
         folder = violin_features(d.root, d.violin_minutes, d.crepe_model, d.valid_fraction, d.prepare_workers)
         return PreparedDataset(folder, split=split), {"source": "violin", "folder": str(folder)}
-    if d.source == "tfds":
-        from ddsp_repro.data.tfds_nsynth import TfdsNSynth
-
-        dataset = TfdsNSynth(split, d.tfds_dir, d.tfds_version)
-        return dataset, {"source": "tfds", **dataset.metadata}
+    if not d.train_dir:
+        raise ValueError(
+            "data.source 'prepared' needs --data.train-dir (a folder written by `ddsp-repro prepare`)"
+        )
+    for given in (d.train_dir, d.val_dir):
+        if given and not Path(given).is_dir():
+            raise FileNotFoundError(f"data folder {given} does not exist")
     if split == "train":
         return PreparedDataset(d.train_dir, split="train"), {"source": "prepared", "folder": d.train_dir}
     folder = d.val_dir or d.train_dir
-    return PreparedDataset(folder, split=None if d.val_dir else "valid"), {
-        "source": "prepared",
-        "folder": folder,
-    }
+    dataset = PreparedDataset(folder, split=None if d.val_dir else "valid")
+    return dataset, {"source": "prepared", "folder": folder}
 
 
 def _manifest(folder: Path) -> dict:

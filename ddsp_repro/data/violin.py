@@ -1,4 +1,4 @@
-"""A solo-violin stand-in, built offline: `python -m ddsp_repro.data.violin --out DIR [--minutes 5]`.
+"""A solo-violin stand-in, built offline: `ddsp-repro build-data violin --out DIR [--minutes 5]`.
 
 The paper's solo-instrument models train on ~13 minutes of John Garner's violin recordings, which
 cannot be downloaded here. This renders public-domain fiddle tunes — James Aird's *Selection of
@@ -9,21 +9,20 @@ dynamics through the expression controller and accented note velocities. One mon
 tune, plus `tunes.json` with titles and the rendering settings. It is a sampled violin playing
 notated melodies, **not** a violinist: no bow changes, no real phrasing, one room.
 
-The folder is a "recordings" source: `python -m ddsp_repro.data.prepare DIR OUT --valid-fraction 0.1`.
+The folder is a "recordings" source: `ddsp-repro prepare DIR OUT --valid-fraction 0.1`.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
-import os
-import shutil
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ddsp_repro.audio import atomic_path, write_wav
 from ddsp_repro.data.builtin import SAMPLE_RATE, find_soundfont
 
 __all__ = ["ViolinSpec", "build_violin", "render_tune", "tune_notes"]
@@ -106,22 +105,26 @@ def render_tune(
 
 def build_violin(out: str | Path, spec: ViolinSpec = ViolinSpec(), soundfont: str | None = None) -> dict:
     """Render tunes until `spec.minutes` of audio exist; atomic (a `.partial` folder renamed at the end)."""
-    import soundfile as sf
-    import tinysoundfont
     from music21 import corpus
 
     out = Path(out)
     if (out / "tunes.json").is_file():
         raise FileExistsError(f"{out} already holds a built violin set; remove it to rebuild")
     sf_path = find_soundfont(soundfont)
-    synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE)
-    sfid = synth.sfload(str(sf_path))
     scores = [(book, i, s) for book in spec.books for i, s in enumerate(corpus.parse(book).scores)]
     rng = np.random.default_rng(spec.seed)
+    with atomic_path(out) as partial:
+        partial.mkdir(parents=True)
+        tunes, total = _render_tunes(partial, scores, spec, sf_path, rng)
+    return {"tunes": len(tunes), "seconds": total}
+
+
+def _render_tunes(partial: Path, scores: list, spec: ViolinSpec, sf_path: Path, rng) -> tuple[list, float]:
+    import tinysoundfont
+
+    synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE)
+    sfid = synth.sfload(str(sf_path))
     order = rng.permutation(len(scores))
-    partial = out.with_name(out.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
     tunes, total = [], 0.0
     for index in order:
         if total >= spec.minutes * 60:
@@ -132,7 +135,7 @@ def build_violin(out: str | Path, spec: ViolinSpec = ViolinSpec(), soundfont: st
             continue
         audio = render_tune(synth, sfid, notes, rng, spec.max_tune_seconds)
         name = f"{Path(book).parent.name}_{Path(book).stem}_{number:03d}.wav"
-        sf.write(partial / name, audio, SAMPLE_RATE, subtype="PCM_16")
+        write_wav(partial / name, audio, SAMPLE_RATE, peak="clip")
         title = score.metadata.title if score.metadata is not None else None
         tunes.append({"file": name, "title": title, "seconds": round(len(audio) / SAMPLE_RATE, 2)})
         total += len(audio) / SAMPLE_RATE
@@ -150,24 +153,10 @@ def build_violin(out: str | Path, spec: ViolinSpec = ViolinSpec(), soundfont: st
             indent=1,
         )
     )
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(partial, out)
-    return {"tunes": len(tunes), "seconds": total}
+    return tunes, total
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--minutes", type=float, default=ViolinSpec.minutes)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--soundfont")
-    args = parser.parse_args()
-    result = build_violin(args.out, ViolinSpec(minutes=args.minutes, seed=args.seed), args.soundfont)
-    print(f"wrote {result['tunes']} tunes, {result['seconds'] / 60:.1f} minutes, to {args.out}")
+if __name__ == "__main__":  # the documented `python -m` form of `ddsp-repro build-data violin`
+    from ddsp_repro.cli import run_command
 
-
-if __name__ == "__main__":
-    from ddsp_repro._cli import run_cli
-
-    run_cli(main)
+    run_command("build-data", ["violin", *sys.argv[1:]])

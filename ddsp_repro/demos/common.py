@@ -12,7 +12,7 @@ from ddsp_repro.demos.features import DatasetStats, dataset_stats
 from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.training.config import DDSPRunConfig
 
-__all__ = ["Loaded", "examples", "load_model", "render", "require_f0_input", "stats_for", "write_wav"]
+__all__ = ["Loaded", "examples", "load_model", "render", "require_f0_input", "stats_for"]
 
 
 @dataclass
@@ -28,11 +28,11 @@ class Loaded:
 
     @property
     def hop(self) -> int:
-        return self.model.config.n_samples // self.model.config.n_frames
+        return self.model.config.hop
 
     @property
     def frame_rate(self) -> int:
-        return self.sample_rate // self.hop
+        return self.model.config.frame_rate
 
     @property
     def name(self) -> str:
@@ -44,7 +44,7 @@ def load_model(checkpoint: str | Path) -> Loaded:
     from ddsp_repro.training.module import load_checkpoint
 
     module, ckpt = load_checkpoint(checkpoint)
-    if not isinstance(module.config, DDSPRunConfig):
+    if module.config.family != "ddsp":
         raise ValueError(
             f"{checkpoint} holds a {module.config.name} model; the demonstrations need a DDSP one"
         )
@@ -96,7 +96,7 @@ def render(
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Audio and parts from frame-wise controls ``[frames]`` (any length), noise seeded by `seed`."""
-    hop = model.config.n_samples // model.config.n_frames
+    hop = model.config.hop
     n_frames = f0_hz.shape[-1]
     sized = model if n_frames == model.config.n_frames else model.resized(n_frames * hop)
     generator = torch.Generator().manual_seed(seed)
@@ -112,26 +112,6 @@ def encode(model: Autoencoder, audio: np.ndarray) -> torch.Tensor | None:
     """z of mono `audio` at the model's frame rate (None for models without a z encoder)."""
     if model.encoder is None:
         return None
-    hop = model.config.n_samples // model.config.n_frames
+    hop = model.config.hop
     sized = model if audio.size == model.config.n_samples else model.resized(audio.size - audio.size % hop)
     return sized.encode(torch.as_tensor(audio[: sized.config.n_samples], dtype=torch.float32)[None])
-
-
-def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> dict:
-    """Write 16-bit audio; a peak above full scale is scaled down (and reported), never clipped.
-
-    Returns ``{"path", "peak", "scaled_by"}``; raises on NaN or silence (a broken render).
-    """
-    import soundfile as sf
-
-    from ddsp_repro.training.media import audio_problem
-
-    audio = np.asarray(audio, dtype=np.float32)
-    problem = audio_problem(audio)
-    if problem and "clip" not in problem:
-        raise ValueError(f"{path.name}: the rendered audio {problem}")
-    peak = float(np.abs(audio).max())
-    scale = 0.98 / peak if peak > 0.98 else 1.0
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sf.write(path, audio * scale, sample_rate, subtype="PCM_16")
-    return {"path": path.name, "peak": round(peak, 4), "scaled_by": round(scale, 4)}

@@ -21,7 +21,7 @@ import torch
 from ddsp_repro.demos.common import Loaded, encode, render, require_f0_input
 from ddsp_repro.demos.features import DatasetStats, measure
 from ddsp_repro.dsp import LD_RANGE, hz_to_midi, midi_to_hz
-from ddsp_repro.metrics import MIN_F0_CONFIDENCE, f0_l1_per_example
+from ddsp_repro.evaluation.metrics import MIN_F0_CONFIDENCE, f0_l1_per_example
 
 __all__ = ["control_table", "extrapolation_table", "spectral_centroid"]
 

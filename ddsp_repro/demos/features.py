@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ddsp_repro.data.recordings import load_audio
+from ddsp_repro.audio import load_audio
 from ddsp_repro.dsp import compute_f0, compute_loudness, hz_to_midi
 
 __all__ = ["DatasetStats", "dataset_stats", "match_quantiles", "measure", "read_input"]
@@ -47,7 +47,7 @@ def read_input(path: str | Path, sample_rate: int, hop: int) -> np.ndarray:
 def measure(audio: np.ndarray | torch.Tensor, sample_rate: int, frame_rate: int, crepe_model: str) -> dict:
     """``f0_hz``, ``confidence`` and ``loudness_db`` of mono `audio`, ``[n_frames]`` tensors each."""
     x = torch.as_tensor(np.asarray(audio, dtype=np.float32))[None]
-    f0_hz, confidence = compute_f0(x, sample_rate, frame_rate, model=crepe_model)
+    f0_hz, confidence = compute_f0(x, sample_rate, frame_rate, crepe_model=crepe_model)
     loudness = compute_loudness(x, sample_rate, frame_rate)
     return {"f0_hz": f0_hz[0], "confidence": confidence[0], "loudness_db": loudness[0]}
 

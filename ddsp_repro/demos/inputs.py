@@ -19,7 +19,11 @@ import tarfile
 import urllib.request
 from pathlib import Path
 
+from ddsp_repro.logs import get_logger
+
 __all__ = ["ALSA_SOUNDS", "speech_inputs"]
+
+log = get_logger(__name__)
 
 ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
 PYSPTK = {
@@ -51,7 +55,7 @@ def speech_inputs(folder: str | Path, download: bool = True) -> list[Path]:
                     data = tar.extractfile(PYSPTK["member"] + name).read()
                     (folder / ("arctic_COPYING.txt" if name == "COPYING" else name)).write_bytes(data)
         except (OSError, KeyError, ValueError) as exc:  # offline: carry on with what is there
-            print(f"note: could not fetch the pysptk sdist ({exc}); using local inputs only")
+            log.warning("could not fetch the pysptk sdist (%s); using local inputs only", exc)
     for name in ("Front_Center.wav", "Rear_Left.wav"):
         source = ALSA_SOUNDS / name
         if source.is_file() and not (folder / name).is_file():

@@ -11,7 +11,12 @@ import html
 import json
 from pathlib import Path
 
-__all__ = ["write_page"]
+from ddsp_repro.audio import write_json_atomic, write_text_atomic
+from ddsp_repro.logs import get_logger
+
+__all__ = ["build_demo_page", "write_page"]
+
+log = get_logger(__name__)
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -92,9 +97,66 @@ def write_page(site: Path, sections: list[tuple[str, dict]], title: str, intro: 
         f"<style>{_STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>{html.escape(intro)}</p>"
         f'<p id="media-status">loading…</p>{body}<script>{_SCRIPT}</script></body></html>\n'
     )
-    path = site / "index.html"
-    path.write_text(page)
-    (site / "demos.json").write_text(
-        json.dumps([{"folder": f, **s} for f, s in sections], indent=2, default=str) + "\n"
-    )
+    path = write_text_atomic(site / "index.html", page)
+    write_json_atomic(site / "demos.json", [{"folder": f, **s} for f, s in sections], indent=2, default=str)
     return path
+
+
+def build_demo_page(
+    checkpoints: list[Path],
+    out: Path,
+    inputs: list[Path],
+    crepe_model: str = "tiny",
+    pairs: int = 4,
+) -> Path:
+    """Run every demonstration that applies to each model into `out`; the page's path.
+
+    Timbre transfer of each input, control and interpolation, pitch extrapolation, and (models
+    with a learned reverb) decomposition, dereverberation and room transfer. Models that learn f0
+    from audio are skipped: every demonstration sets f0 itself.
+    """
+    from functools import partial
+
+    from ddsp_repro.demos.common import load_model
+    from ddsp_repro.demos.sections import (
+        control_section,
+        extrapolation_section,
+        room_section,
+        transfer_section,
+        write_results,
+    )
+
+    sections: list[tuple[str, dict]] = []
+
+    def add(folder: str, make) -> None:
+        log.info("%s ...", folder)
+        section = make(out_dir=out / folder)
+        write_results(out / folder, section)
+        sections.append((folder, section))
+
+    for checkpoint in checkpoints:
+        loaded = load_model(checkpoint)
+        name = loaded.name
+        if loaded.config.model.f0_encoder:
+            log.warning(
+                "skipping %s: it learns f0 from audio, and the demonstrations set f0 themselves", name
+            )
+            continue
+        for path in inputs:
+            add(
+                f"{name}/transfer_{path.stem.lower()}",
+                partial(transfer_section, loaded, path, crepe_model=crepe_model),
+            )
+        add(f"{name}/control", partial(control_section, loaded, n_pairs=pairs, crepe_model=crepe_model))
+        add(f"{name}/extrapolation", partial(extrapolation_section, loaded, crepe_model=crepe_model))
+        if loaded.model.reverb is not None:
+            add(f"{name}/rooms", partial(room_section, loaded, inputs[-1]))
+    if not sections:
+        raise ValueError("none of the models given is conditioned on f0: nothing to demonstrate")
+    return write_page(
+        out,
+        sections,
+        "ddsp-repro: the paper's demonstrations",
+        "Each section is one ddsp-repro command run on the models below; every figure under the "
+        "players was measured on the audio above it. Models trained at the scale their presets say.",
+    )

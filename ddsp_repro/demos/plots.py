@@ -10,14 +10,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ddsp_repro.training.media import plot_spectrogram  # noqa: E402
+from ddsp_repro.plots import plot_spectrogram, plot_track, save_figure  # noqa: E402
 
 __all__ = ["plot_control", "plot_extrapolation", "plot_room", "plot_transfer"]
-
-
-def _track(ax, values, seconds: float, **kwargs) -> None:
-    values = np.asarray(values, dtype=np.float64)
-    ax.plot(np.linspace(0, seconds, len(values), endpoint=False), values, **kwargs)
 
 
 def plot_transfer(path: Path, result: dict, input_audio: np.ndarray, sample_rate: int, title: str) -> None:
@@ -31,32 +26,32 @@ def plot_transfer(path: Path, result: dict, input_audio: np.ndarray, sample_rate
     pitched = cond["pitched"].numpy()
     f0_in = np.where(pitched, inp["f0_hz"].numpy(), np.nan)
     f0_out = np.where(out["confidence"].numpy() >= 0.5, out["f0_hz"].numpy(), np.nan)
-    _track(axes[2], f0_in, seconds, color="0.5", marker=".", ms=3, ls="none", label="input (pitched frames)")
-    _track(
+    plot_track(
+        axes[2], f0_in, seconds, color="0.5", marker=".", ms=3, ls="none", label="input (pitched frames)"
+    )
+    plot_track(
         axes[2],
         cond["f0_hz"],
         seconds,
         color="C0",
         label=f"conditioning ({result['summary']['octave_shift']:+d} oct)",
     )
-    _track(axes[2], f0_out, seconds, color="C1", ls="--", label="output, re-tracked")
+    plot_track(axes[2], f0_out, seconds, color="C1", ls="--", label="output, re-tracked")
     axes[2].set(ylabel="f0 (Hz)", yscale="log")
-    _track(axes[3], inp["loudness_db"], seconds, color="0.5", label="input")
-    _track(axes[3], cond["loudness_db"], seconds, color="C0", label="conditioning (matched, gated)")
-    _track(axes[3], out["loudness_db"], seconds, color="C1", ls="--", label="output, re-measured")
+    plot_track(axes[3], inp["loudness_db"], seconds, color="0.5", label="input")
+    plot_track(axes[3], cond["loudness_db"], seconds, color="C0", label="conditioning (matched, gated)")
+    plot_track(axes[3], out["loudness_db"], seconds, color="C1", ls="--", label="output, re-measured")
     axes[3].set(ylabel="loudness (dB)", xlabel="time (s)")
     for ax in axes[2:]:
         ax.set_xlim(0, seconds)
         ax.legend(fontsize=7, loc="lower left")
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_room(path: Path, measures: dict, extra: dict, sample_rate: int, title: str) -> None:
     """The learned IR, its energy decay, and the decay of each signal after its sound stops."""
-    from ddsp_repro.dsp.acoustics import energy_decay_curve
+    from ddsp_repro.evaluation.acoustics import energy_decay_curve
 
     audio = extra["audio"]
     ir = audio["ir"]
@@ -91,9 +86,7 @@ def plot_room(path: Path, measures: dict, extra: dict, sample_rate: int, title: 
     axes[2].set(title="after the sound stops", xlabel="s after the offset", ylabel="dB", ylim=(-80, 2))
     axes[2].legend(fontsize=8)
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_control(path: Path, rows: list[dict], extra: dict, title: str) -> None:
@@ -114,9 +107,7 @@ def plot_control(path: Path, rows: list[dict], extra: dict, title: str) -> None:
         axes[2].plot([0, 0.25, 0.5, 0.75, 1.0], centroids, "o-")
         axes[2].set(xlabel="z interpolation alpha (note A -> note B)", ylabel="spectral centroid (Hz)")
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_extrapolation(path: Path, rows: list[dict], title: str) -> None:
@@ -124,6 +115,4 @@ def plot_extrapolation(path: Path, rows: list[dict], title: str) -> None:
     labels = [f"{r['condition']}\n(MIDI {r['mean_pitch_midi']:.0f})" for r in rows]
     ax.bar(labels, [r["f0_l1_semitones"] if r["f0_l1_semitones"] is not None else np.nan for r in rows])
     ax.set(ylabel="F0 L1 of output (semitones)", title=title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+    save_figure(fig, path)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ddsp_repro.demos.common import Loaded, encode, render
-from ddsp_repro.dsp.acoustics import decay_after, drr_db, energy_decay_curve, rt60
+from ddsp_repro.evaluation.acoustics import decay_after, drr_db, energy_decay_curve, rt60
 
 __all__ = ["learned_ir", "room_demo"]
 

@@ -6,11 +6,11 @@ figures it wrote (names relative to its folder) and a table of measured figures.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from ddsp_repro.audio import write_json_atomic, write_wav
 from ddsp_repro.demos import plots
-from ddsp_repro.demos.common import Loaded, examples, stats_for, write_wav
+from ddsp_repro.demos.common import Loaded, examples, stats_for
 from ddsp_repro.demos.features import read_input
 
 __all__ = ["control_section", "extrapolation_section", "room_section", "transfer_section", "write_results"]
@@ -22,10 +22,7 @@ def _slug(text: str) -> str:
 
 def write_results(out_dir: Path, section: dict) -> Path:
     """``results.json`` of a section (everything but the audio arrays)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / "results.json"
-    path.write_text(json.dumps(section, indent=2, default=str) + "\n")
-    return path
+    return write_json_atomic(out_dir / "results.json", section, indent=2, default=str)
 
 
 def _provenance(loaded: Loaded) -> dict:

@@ -24,7 +24,7 @@ import torch
 from ddsp_repro.demos.common import Loaded, encode, render, require_f0_input
 from ddsp_repro.demos.features import DatasetStats, match_quantiles, measure
 from ddsp_repro.dsp import hz_to_midi, midi_to_hz
-from ddsp_repro.metrics import f0_l1_per_example
+from ddsp_repro.evaluation.metrics import f0_l1_per_example
 
 __all__ = ["auto_octave_shift", "hold_f0", "timbre_transfer"]
 

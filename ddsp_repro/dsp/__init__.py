@@ -1,5 +1,7 @@
 """The paper's signal processing in PyTorch: pure, stateless, differentiable, batch-first.
 
+`compute_f0` (CREPE) is re-exported here under magenta's name; it is defined in `ddsp_repro.crepe`.
+
 Control signals are ``[batch, n_frames, channels]``, mono audio ``[batch, n_samples]``.
 Names follow magenta/ddsp so that code ported from it reads the same.
 """
@@ -33,7 +35,6 @@ from ddsp_repro.dsp.oscillators import (
     oscillator_bank,
     remove_above_nyquist,
 )
-from ddsp_repro.dsp.pitch import compute_f0
 from ddsp_repro.dsp.spectral import (
     a_weighting,
     compute_logmag,
@@ -83,3 +84,13 @@ __all__ = [
     "stft",
     "upsample_with_windows",
 ]
+
+
+def __getattr__(name: str):
+    # magenta's spectral_ops name `compute_f0`; CREPE lives in ddsp_repro.crepe, a layer above (lazy,
+    # so that importing the DSP never loads CREPE, and CREPE can use the DSP).
+    if name == "compute_f0":
+        from ddsp_repro.crepe.f0 import compute_f0
+
+        return compute_f0
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -257,7 +257,7 @@ class _FusedHarmonicSum(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, phase, f0_hz, amps, hop, sample_rate, window):  # noqa: D102
-        from ddsp_repro.dsp.native import load_kernel
+        from ddsp_repro.native import load_kernel
 
         lib = load_kernel()
         phase, f0_hz, amps = phase.contiguous(), f0_hz.contiguous(), amps.contiguous()
@@ -283,7 +283,7 @@ class _FusedHarmonicSum(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out):  # noqa: D102
-        from ddsp_repro.dsp.native import load_kernel
+        from ddsp_repro.native import load_kernel
 
         phase, f0_hz, amps = ctx.saved_tensors
         batch, n_frames, n_harmonics = amps.shape
@@ -315,7 +315,7 @@ class _FusedHarmonicSum(torch.autograd.Function):
 
 def fused_kernel_available() -> bool:
     """Whether the compiled CPU kernel can be used on this machine."""
-    from ddsp_repro.dsp.native import load_kernel
+    from ddsp_repro.native import load_kernel
 
     return load_kernel() is not None
 

@@ -1,0 +1,1 @@
+"""Models trained elsewhere: `magenta` loads official magenta/ddsp TensorFlow checkpoints."""

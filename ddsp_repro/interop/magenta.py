@@ -3,9 +3,10 @@
 A TF checkpoint (``model.ckpt-N.index`` + ``.data-*``, as the official Estimator or
 `tf.train.Saver` writes it) and the ``operative_config-*.gin`` beside it become an `Autoencoder`
 with the same weights, and from the command line a ddsp-repro checkpoint that every tool here
-accepts (`evals.run`, the demos, `--resume` is not meaningful for it):
+accepts (`ddsp-repro eval`, the demos; `--resume` is not meaningful for it):
 
-    python -m ddsp_repro.interop.magenta CKPT_DIR --out model.ckpt [--preset solo_violin]
+    ddsp-repro import-magenta CKPT_DIR --out model.ckpt [--preset solo_violin]
+    python -m ddsp_repro.interop.magenta CKPT_DIR --out model.ckpt     # the same
 
 Variables are matched by their place in the official layer tree (names such as
 ``z_rnn_fc_decoder/fc_stack_1/fc_2/dense/kernel``), not by position in a flat list, and every
@@ -19,10 +20,8 @@ Reading the checkpoint uses TensorFlow (``pip install tensorflow-cpu``, the ``tf
 
 from __future__ import annotations
 
-import argparse
 import ast
 import re
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -349,27 +348,7 @@ def convert(ckpt: str | Path, out: str | Path, preset: str | None = None) -> Pat
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m ddsp_repro.interop.magenta",
-        description="Convert an official magenta/ddsp TF checkpoint into a ddsp-repro checkpoint.",
-    )
-    parser.add_argument(
-        "checkpoint", help="checkpoint folder (with operative_config-*.gin) or model.ckpt-N prefix"
-    )
-    parser.add_argument("--out", required=True, help="the ddsp-repro checkpoint to write")
-    parser.add_argument(
-        "--preset", help="preset whose training settings the checkpoint gets (default: guessed)"
-    )
-    args = parser.parse_args(argv)
-    try:
-        path = convert(args.checkpoint, args.out, args.preset)
-    except (FileNotFoundError, KeyError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {path}")
-    return 0
+if __name__ == "__main__":  # the documented `python -m` form of `ddsp-repro import-magenta`
+    from ddsp_repro.cli import run_command
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    run_command("import-magenta")

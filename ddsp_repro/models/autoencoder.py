@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from ddsp_repro.dsp import F0_RANGE, LD_RANGE, hz_to_midi, resample
 from ddsp_repro.effects import Reverb
-from ddsp_repro.models.layers import keras_init_
+from ddsp_repro.models.layers import FrameGrid, keras_init_
 from ddsp_repro.models.networks import MfccZEncoder, RnnFcDecoder
 from ddsp_repro.models.resnet import ResnetF0Encoder
 from ddsp_repro.synths import FilteredNoiseSynth, HarmonicSynth
@@ -27,7 +27,7 @@ __all__ = ["Autoencoder", "AutoencoderConfig"]
 
 
 @dataclass(frozen=True)
-class AutoencoderConfig:
+class AutoencoderConfig(FrameGrid):
     """Sizes of one autoencoder. The defaults are the supervised NSynth model (official ae.gin)."""
 
     n_samples: int = 64000
@@ -49,6 +49,9 @@ class AutoencoderConfig:
     reverb: bool = False
     reverb_length: int = 48000
     synth_implementation: str = "auto"
+
+    def build(self) -> Autoencoder:
+        return Autoencoder(self)
 
 
 class Autoencoder(nn.Module):
@@ -151,7 +154,7 @@ class Autoencoder(nn.Module):
         Training fixes the window (4 s, or 1 s at CPU scale); demos render whole phrases.
         """
         c = self.config
-        hop = c.n_samples // c.n_frames
+        hop = c.hop
         if n_samples % hop:
             raise ValueError(f"n_samples must be a multiple of the hop ({hop} samples)")
         n_frames = n_samples // hop

@@ -5,7 +5,25 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-__all__ = ["FcStack", "InstanceNormalize", "keras_init_"]
+__all__ = ["FcStack", "FrameGrid", "InstanceNormalize", "keras_init_"]
+
+
+class FrameGrid:
+    """The time grid of a model config with `n_samples`, `n_frames` and `sample_rate` fields."""
+
+    n_samples: int
+    n_frames: int
+    sample_rate: int
+
+    @property
+    def hop(self) -> int:
+        """Samples per control frame (64 for the paper's 4 s at 250 frames per second)."""
+        return self.n_samples // self.n_frames
+
+    @property
+    def frame_rate(self) -> int:
+        """Control frames per second."""
+        return self.sample_rate // self.hop
 
 
 def keras_init_(module: nn.Module) -> nn.Module:

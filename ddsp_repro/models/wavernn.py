@@ -30,7 +30,7 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from ddsp_repro.dsp import F0_RANGE, LD_RANGE, hz_to_midi, resample
-from ddsp_repro.models.layers import FcStack
+from ddsp_repro.models.layers import FcStack, FrameGrid
 
 __all__ = ["WaveRNN", "WaveRNNConfig", "mu_law_decode", "mu_law_encode"]
 
@@ -51,7 +51,7 @@ def mu_law_decode(classes: Tensor, bits: int = 8) -> Tensor:
 
 
 @dataclass(frozen=True)
-class WaveRNNConfig:
+class WaveRNNConfig(FrameGrid):
     """Sizes of the WaveRNN baseline. Defaults: the paper-size model (23.0M parameters)."""
 
     n_samples: int = 64000
@@ -65,6 +65,9 @@ class WaveRNNConfig:
     fc_channels: int = 1024
     bits: int = 8
     train_crop: int = 4000  # samples per teacher-forced window
+
+    def build(self) -> WaveRNN:
+        return WaveRNN(self)
 
 
 class WaveRNN(nn.Module):

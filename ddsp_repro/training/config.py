@@ -14,8 +14,9 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
+from ddsp_repro.data.config import DataConfig, free_field
 from ddsp_repro.models.autoencoder import AutoencoderConfig
 from ddsp_repro.models.wavernn import WaveRNNConfig
 
@@ -32,39 +33,6 @@ __all__ = [
     "config_to_dict",
     "semantic_hash",
 ]
-
-
-def _free(default: Any) -> Any:
-    """A field that does not change a run's results (left out of the run's hash)."""
-    return field(default=default, metadata={"semantic": False})
-
-
-@dataclass(frozen=True)
-class DataConfig:
-    """Where examples come from.
-
-    source:
-        ``builtin``: the built-in NSynth-format set, built and prepared under `root` on first use;
-        ``violin``: the solo-violin stand-in, likewise; ``prepared``: folders written by
-        ``python -m ddsp_repro.data.prepare`` (`train_dir`, optional `val_dir`); ``tfds``: TFDS
-        ``nsynth/gansynth_subset.f0_and_loudness`` under `tfds_dir`.
-    """
-
-    source: Literal["builtin", "violin", "prepared", "tfds"] = "builtin"
-    batch_size: int = 32
-    train_dir: str | None = None
-    val_dir: str | None = None
-    tfds_dir: str | None = None
-    tfds_version: str | None = None
-    # The built-in set: every pitch step / velocity below (the full set is 2,424 notes).
-    builtin_pitch_step: int = 1
-    builtin_velocities: tuple[int, ...] = (50, 75, 100, 127)
-    violin_minutes: float = 13.0  # the paper's violin set is about 13 minutes
-    valid_fraction: float = 0.1  # violin / recordings: files held out for validation
-    crepe_model: Literal["full", "tiny"] = "full"  # f0 of prepared features (paper: full)
-    root: str = _free("data")
-    num_workers: int = _free(0)
-    prepare_workers: int = _free(2)
 
 
 @dataclass(frozen=True)
@@ -104,8 +72,8 @@ class TrainerConfig:
     # The official GPU runs were float32; "auto" opts in to bf16 mixed precision on GPUs that have it.
     precision: Literal["auto", "32-true", "bf16-mixed", "16-mixed"] = "32-true"
     seed: int = 0
-    accelerator: Literal["auto", "cpu", "gpu"] = _free("auto")
-    progress_bar: bool = _free(True)
+    accelerator: Literal["auto", "cpu", "gpu"] = free_field("auto")
+    progress_bar: bool = free_field(True)
 
 
 @dataclass(frozen=True)
@@ -131,6 +99,12 @@ class RunConfig:
     trainer: TrainerConfig = TrainerConfig()
     logging: LoggingConfig = field(default=LoggingConfig(), metadata={"semantic": False})
 
+    family: ClassVar[str] = "run"  # "ddsp" or "wavernn": which kind of model the run trains
+
+    def loss_summary(self) -> str:
+        """What the run's loss is, in a few words (for reports)."""
+        raise NotImplementedError
+
 
 @dataclass(frozen=True)
 class DDSPRunConfig(RunConfig):
@@ -139,12 +113,22 @@ class DDSPRunConfig(RunConfig):
     model: AutoencoderConfig = AutoencoderConfig()
     loss: LossConfig = LossConfig()
 
+    family: ClassVar[str] = "ddsp"
+
+    def loss_summary(self) -> str:
+        return "spectral" + (" + CREPE perceptual" if self.loss.crepe_weight else "")
+
 
 @dataclass(frozen=True)
 class WaveRNNRunConfig(RunConfig):
     """The WaveRNN baseline given the same f0 and loudness conditioning."""
 
     model: WaveRNNConfig = WaveRNNConfig()
+
+    family: ClassVar[str] = "wavernn"
+
+    def loss_summary(self) -> str:
+        return f"cross-entropy on {self.model.train_crop}-sample windows"
 
 
 def config_to_dict(config: Any, semantic_only: bool = False) -> dict:

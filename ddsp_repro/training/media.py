@@ -8,103 +8,16 @@ resynthesis, f0, loudness of target and resynthesis), and sends them to W&B when
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import lightning as L
 import numpy as np
-import soundfile as sf
 import torch
 
-from ddsp_repro.dsp import compute_loudness, compute_mag
+from ddsp_repro.audio import write_wav
+from ddsp_repro.plots import plot_example
 
-__all__ = ["MediaCallback", "audio_problem", "plot_example", "plot_losses", "plot_spectrogram"]
-
-
-def audio_problem(audio: np.ndarray) -> str | None:
-    """Why `audio` is unfit to listen to (NaN, silent, clipped), or None."""
-    if not np.all(np.isfinite(audio)):
-        return "contains NaN or inf"
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak < 1e-5:
-        return f"is silent (peak {peak:.1e})"
-    if peak > 1.0:
-        return f"clips (peak {peak:.2f})"
-    return None
-
-
-def spectrogram_db(audio: np.ndarray, n_fft: int = 1024) -> np.ndarray:
-    """``[bins, frames]`` magnitude in dB (the loss's own STFT: periodic Hann, 75% overlap)."""
-    mag = compute_mag(torch.as_tensor(audio, dtype=torch.float32)[None], n_fft)[0]
-    return 20 * np.log10(mag.T.numpy() + 1e-6)
-
-
-def plot_spectrogram(ax, audio: np.ndarray, sample_rate: int, title: str) -> None:
-    """One spectrogram panel (dB, -80 to 40, kHz over seconds) on a matplotlib axis."""
-    seconds = len(audio) / sample_rate
-    ax.imshow(
-        spectrogram_db(audio),
-        origin="lower",
-        aspect="auto",
-        extent=(0, seconds, 0, sample_rate / 2000),
-        vmin=-80,
-        vmax=40,
-        cmap="magma",
-    )
-    ax.set(ylabel="kHz", title=title, xlim=(0, seconds))
-
-
-def plot_example(path: Path, parts: dict[str, np.ndarray], sample_rate: int, title: str = "") -> None:
-    """Spectrograms of target and resynthesis, f0 played, loudness of both; saved as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    target = parts["target"]
-    seconds = len(target) / sample_rate
-    fig, axes = plt.subplots(4, 1, figsize=(8, 9), gridspec_kw={"height_ratios": [2, 2, 1, 1]})
-    for ax, name in zip(axes[:2], ("target", "resynthesis"), strict=True):
-        plot_spectrogram(ax, parts[name], sample_rate, name)
-    f0 = parts["f0_hz"]
-    axes[2].plot(np.linspace(0, seconds, len(f0), endpoint=False), f0, color="C0")
-    axes[2].set_ylabel("f0 played (Hz)")
-    axes[2].ticklabel_format(axis="y", style="plain", useOffset=False)
-    for name, color in (("target", "k"), ("resynthesis", "C1")):
-        ld = compute_loudness(torch.as_tensor(parts[name][None], dtype=torch.float32), sample_rate)[0].numpy()
-        axes[3].plot(np.linspace(0, seconds, len(ld), endpoint=False), ld, color=color, label=name)
-    axes[3].set_ylabel("loudness (dB)")
-    axes[3].legend(loc="lower left", fontsize=8)
-    for ax in axes:
-        ax.set_xlim(0, seconds)
-    axes[3].set_xlabel("time (s)")
-    fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-
-
-def plot_losses(path: Path, metrics: dict[str, list[tuple[int, float]]], title: str = "") -> None:
-    """Training loss per step and validation loss per validation, on log axes; saved as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for key, style in (("train/loss", dict(alpha=0.5, lw=0.8)), ("val/loss", dict(marker="o", lw=1.5))):
-        if metrics.get(key):
-            steps, values = zip(*metrics[key], strict=True)
-            ax.plot(steps, values, label=key, **style)
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss")
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
+__all__ = ["MediaCallback"]
 
 
 class MediaCallback(L.Callback):
@@ -140,12 +53,9 @@ class MediaCallback(L.Callback):
             example = {k: v[i] for k, v in parts.items()}
             for name in audio_names:
                 path = self.samples_dir / f"example{i}_{name}.wav"
-                problem = audio_problem(example[name])
-                if problem and name in ("target", "resynthesis"):
-                    warnings.warn(f"step {step}: example {i} {name} {problem}", stacklevel=1)
-                sf.write(
-                    path, np.clip(np.nan_to_num(example[name]), -1, 1), self.sample_rate, subtype="FLOAT"
-                )
+                # Early in training a resynthesis may be silent or NaN: written (and warned about), not fatal.
+                bad = "warn" if name in ("target", "resynthesis") else "write"
+                write_wav(path, example[name], self.sample_rate, peak="clip", bad=bad, subtype="FLOAT")
                 written.append(path)
             figure = self.plots_dir / f"example{i}.png"
             plot_example(figure, example, self.sample_rate, f"example {i}, step {step}")

@@ -20,8 +20,6 @@ import torchmetrics
 from torch import Tensor
 
 from ddsp_repro.losses import MultiScaleSpectralLoss, PretrainedCREPEEmbeddingLoss
-from ddsp_repro.models.autoencoder import Autoencoder
-from ddsp_repro.models.wavernn import WaveRNN
 from ddsp_repro.training.config import (
     DDSPRunConfig,
     RunConfig,
@@ -157,7 +155,7 @@ class DDSPModule(RunModule):
 
     def __init__(self, config: DDSPRunConfig) -> None:
         super().__init__(config)
-        self.model = Autoencoder(config.model)
+        self.model = config.model.build()
         c = config.loss
         self.spectral_loss = MultiScaleSpectralLoss(
             c.fft_sizes, mag_weight=c.mag_weight, logmag_weight=c.logmag_weight
@@ -208,7 +206,7 @@ class WaveRNNModule(RunModule):
 
     def __init__(self, config: WaveRNNRunConfig) -> None:
         super().__init__(config)
-        self.model = WaveRNN(config.model)
+        self.model = config.model.build()
 
     def losses(self, batch: dict, noise_generator: torch.Generator) -> dict[str, Tensor]:
         c = self.config.model
@@ -245,13 +243,14 @@ class WaveRNNModule(RunModule):
         return whole.to(self.device).train(self.training)
 
 
+MODULES: dict[type[RunConfig], type[RunModule]] = {DDSPRunConfig: DDSPModule, WaveRNNRunConfig: WaveRNNModule}
+
+
 def module_for(config: RunConfig) -> RunModule:
-    """The LightningModule that trains `config`."""
-    if isinstance(config, DDSPRunConfig):
-        return DDSPModule(config)
-    if isinstance(config, WaveRNNRunConfig):
-        return WaveRNNModule(config)
-    raise TypeError(f"no module for {type(config).__name__}")
+    """The LightningModule that trains `config` (one per run-config kind, `MODULES`)."""
+    if type(config) not in MODULES:
+        raise TypeError(f"no module for {type(config).__name__}")
+    return MODULES[type(config)](config)
 
 
 def load_checkpoint(path: str | Path) -> tuple[RunModule, dict]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import netrc
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,7 +17,11 @@ from typing import Any
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.utilities import rank_zero_only
 
-__all__ = ["JsonlLogger", "make_wandb_logger", "read_metrics", "resolve_wandb_mode", "git_commit"]
+from ddsp_repro.logs import get_logger
+
+__all__ = ["JsonlLogger", "make_wandb_logger", "read_metrics", "resolve_wandb_mode"]
+
+log = get_logger(__name__)
 
 METRICS_FILE = "metrics.jsonl"
 
@@ -94,26 +96,9 @@ def resolve_wandb_mode(requested: str) -> str:
         try:
             import wandb  # noqa: F401
         except ImportError:
-            print(
-                "W&B: wandb is not installed (pip install -e '.[tracking]'); tracking disabled",
-                file=sys.stderr,
-            )
+            log.warning("W&B: wandb is not installed (pip install -e '.[tracking]'); tracking disabled")
             return "disabled"
     return requested
-
-
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            timeout=10,
-        )
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def make_wandb_logger(mode: str, run_dir: Path, project: str, group: str | None = None):
@@ -133,10 +118,9 @@ def make_wandb_logger(mode: str, run_dir: Path, project: str, group: str | None 
         id_file.write_text(run_id)
     (run_dir / "wandb").mkdir(parents=True, exist_ok=True)
     if mode == "offline":
-        print(
-            "W&B: offline (no API key found). Upload later with: "
-            f"wandb sync {run_dir / 'wandb'}/offline-run-*",
-            file=sys.stderr,
+        log.warning(
+            "W&B: offline (no API key found). Upload later with: wandb sync %s/offline-run-*",
+            run_dir / "wandb",
         )
     return WandbLogger(
         name=run_dir.name,

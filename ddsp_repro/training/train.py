@@ -16,7 +16,6 @@ A run lives in ``RUNS_DIR/{name}-{semantic hash}-s{seed}/``:
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -29,19 +28,24 @@ import torch
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
+from ddsp_repro.audio import atomic_path, write_json_atomic
 from ddsp_repro.data.datamodule import DDSPDataModule, collate
+from ddsp_repro.logs import get_logger
+from ddsp_repro.plots import plot_losses
+from ddsp_repro.provenance import git_commit
 from ddsp_repro.training.config import RunConfig, config_to_dict, semantic_hash
-from ddsp_repro.training.media import MediaCallback, plot_losses
+from ddsp_repro.training.media import MediaCallback
 from ddsp_repro.training.module import module_for
 from ddsp_repro.training.tracking import (
     JsonlLogger,
-    git_commit,
     make_wandb_logger,
     read_metrics,
     resolve_wandb_mode,
 )
 
 __all__ = ["RunExistsError", "make_datamodule", "run_dir_for", "train"]
+
+log = get_logger(__name__)
 
 
 class RunExistsError(RuntimeError):
@@ -52,11 +56,8 @@ class AtomicCheckpointIO(TorchCheckpointIO):
     """Checkpoints go to a temporary file that is renamed into place: a kill never leaves half a file."""
 
     def save_checkpoint(self, checkpoint, path, storage_options=None) -> None:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(f".{path.name}.partial")
-        torch.save(checkpoint, partial)
-        os.replace(partial, path)
+        with atomic_path(path) as partial:
+            torch.save(checkpoint, partial)
 
 
 def run_dir_for(config: RunConfig) -> Path:
@@ -64,33 +65,23 @@ def run_dir_for(config: RunConfig) -> Path:
 
 
 def make_datamodule(config: RunConfig) -> DDSPDataModule:
-    """The data module a config asks for; the offline sources are built and prepared if missing."""
-    from ddsp_repro.data.sources import builtin_features, violin_features
+    """The data module a config asks for (`data.sources.split_dataset`: built and prepared if missing)."""
+    from ddsp_repro.data.sources import split_dataset
 
-    d = config.data
-    common = dict(batch_size=d.batch_size, num_workers=d.num_workers, seed=config.trainer.seed)
-    steps = config.trainer.val_every_steps
-    if d.source == "tfds":
-        return DDSPDataModule.from_tfds(d.tfds_dir, d.tfds_version, **common)
-    if d.source == "builtin":
-        train_dir, val_dir = builtin_features(
-            d.root, d.builtin_pitch_step, d.builtin_velocities, d.crepe_model, d.prepare_workers
-        )
-    elif d.source == "violin":
-        train_dir = violin_features(
-            d.root, d.violin_minutes, d.crepe_model, d.valid_fraction, d.prepare_workers
-        )
-        val_dir = None  # the "valid" split of the same folder
-    else:
-        if not d.train_dir:
-            raise ValueError(
-                "data.source 'prepared' needs --data.train-dir (a folder written by data.prepare)"
-            )
-        train_dir, val_dir = d.train_dir, d.val_dir
-        for folder in (train_dir, val_dir):
-            if folder and not Path(folder).is_dir():
-                raise FileNotFoundError(f"data folder {folder} does not exist")
-    return DDSPDataModule(train_dir, val_dir, steps_per_epoch=steps, **common)
+    d, seed = config.data, config.trainer.seed
+    train_set, _ = split_dataset(d, "train", shuffle=True, seed=seed)
+    try:
+        val_set, _ = split_dataset(d, "valid")
+    except ValueError:  # a prepared folder without a valid split: `_fixed_examples` says what to do
+        val_set = None
+    return DDSPDataModule(
+        batch_size=d.batch_size,
+        num_workers=d.num_workers,
+        seed=seed,
+        train_set=train_set,
+        val_set=val_set,
+        steps_per_epoch=config.trainer.val_every_steps,  # ignored by iterable sets (TFDS)
+    )
 
 
 def _fixed_examples(datamodule: DDSPDataModule, n: int) -> dict:
@@ -115,12 +106,6 @@ def _precision(requested: str, accelerator: str) -> str:
         return requested
     on_gpu = accelerator in ("auto", "gpu") and torch.cuda.is_available()
     return "bf16-mixed" if on_gpu and torch.cuda.is_bf16_supported() else "32-true"
-
-
-def _write_json(path: Path, data: dict) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=2, sort_keys=True))
-    os.replace(partial, path)
 
 
 def train(
@@ -148,16 +133,15 @@ def train(
                 "pass --resume to continue it or --overwrite to start again"
             )
         if resume and not last.is_file():
-            print(f"no checkpoint in {run_dir} yet: starting from scratch")
+            log.info("no checkpoint in %s yet: starting from scratch", run_dir)
 
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
     datamodule = make_datamodule(config)  # data problems surface before anything is written
     examples = _fixed_examples(datamodule, config.logging.n_media_examples)
     if not is_child:
         run_dir.mkdir(parents=True, exist_ok=True)
-        _write_json(
-            run_dir / "config.json", {**config_to_dict(config), "semantic_hash": semantic_hash(config)}
-        )
+        config_json = {**config_to_dict(config), "semantic_hash": semantic_hash(config)}
+        write_json_atomic(run_dir / "config.json", config_json, indent=2, sort_keys=True)
     module = module_for(config)
     n_params = module.n_trainable_parameters()
 
@@ -232,7 +216,7 @@ def train(
         train_loss = history.get("train/loss", [])
         if train_loss:
             metrics["first_train_loss"] = train_loss[0][1]
-        _write_json(run_dir / "metrics.json", metrics)
+        write_json_atomic(run_dir / "metrics.json", metrics, indent=2, sort_keys=True)
         (run_dir / "plots").mkdir(exist_ok=True)
         plot_losses(run_dir / "plots" / "loss.png", history, run_dir.name)
     return metrics

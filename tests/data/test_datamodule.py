@@ -6,14 +6,14 @@ import torch
 from ddsp_repro.data.prepare import FeatureSettings, prepare
 
 pytest.importorskip("lightning")
-from ddsp_repro.data.datamodule import DDSPDataModule, PreparedDataset  # noqa: E402
-from tests.data.test_prepare import _nsynth  # noqa: E402
+from ddsp_repro.data.datamodule import DDSPDataModule, PreparedDataset, StepBatchSampler  # noqa: E402
+from tests.helpers.audio import nsynth_folder  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory):
     root = tmp_path_factory.mktemp("dm")
-    src = _nsynth(root / "src", pitches=(60, 62, 64, 65, 67))
+    src = nsynth_folder(root / "src", pitches=(60, 62, 64, 65, 67))
     prepare(src, root / "out", FeatureSettings(crepe_model="tiny"), shard_size=2, progress=False)
     rec = root / "rec"
     rec.mkdir()
@@ -62,3 +62,27 @@ def test_workers_load_the_same_data(prepared):
 def test_unprepared_folder_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="prepare"):
         PreparedDataset(tmp_path)
+
+
+def _epoch(sampler, epoch):
+    sampler.set_epoch(epoch)
+    return list(sampler)
+
+
+def test_batches_depend_only_on_seed_and_epoch():
+    a, b = StepBatchSampler(10, 3, 4, seed=1), StepBatchSampler(10, 3, 4, seed=1)
+    first = [_epoch(a, e) for e in range(3)]
+    assert _epoch(b, 2) == first[2]  # no need to replay epochs 0 and 1 (what resuming needs)
+    flat = [i for epoch in first for batch in epoch for i in batch]
+    assert sorted(flat[:10]) == list(range(10)) and sorted(flat[10:20]) == list(range(10))  # full passes
+    assert _epoch(StepBatchSampler(10, 3, 4, seed=2), 0) != first[0]
+
+
+def test_ranks_split_one_stream():
+    single = _epoch(StepBatchSampler(20, 2, 3, seed=0, world_size=1), 0)
+    wide = _epoch(StepBatchSampler(20, 4, 3, seed=0), 0)  # what 2 ranks x 2 examples consume
+    ranks = [_epoch(StepBatchSampler(20, 2, 3, seed=0, rank=r, world_size=2), 0) for r in (0, 1)]
+    for step in range(3):
+        assert ranks[0][step] + ranks[1][step] == wide[step]
+        assert not set(ranks[0][step]) & set(ranks[1][step])
+    assert single[0] == wide[0][:2]

@@ -6,34 +6,13 @@ import pytest
 import soundfile as sf
 
 from ddsp_repro.data.prepare import FeatureSettings, StaleCacheError, load_prepared, prepare, summarize
+from tests.helpers.audio import nsynth_folder
 
 TINY = FeatureSettings(crepe_model="tiny")
 
 
-def _nsynth(root, pitches=(57, 64, 69)):
-    folder = root / "nsynth-train"
-    (folder / "audio").mkdir(parents=True)
-    meta = {}
-    t = np.arange(64000) / 16000
-    for p in pitches:
-        note = f"string_acoustic_000-{p:03d}-100"
-        hz = 440 * 2 ** ((p - 69) / 12)
-        sf.write(
-            folder / "audio" / f"{note}.wav", (0.4 * np.sin(2 * np.pi * hz * t)).astype(np.float32), 16000
-        )
-        meta[note] = {
-            "pitch": p,
-            "velocity": 100,
-            "instrument_str": "string_acoustic_000",
-            "instrument_family_str": "string",
-            "instrument_source_str": "acoustic",
-        }
-    (folder / "examples.json").write_text(json.dumps(meta))
-    return root
-
-
 def test_prepares_features_in_shards(tmp_path):
-    src = _nsynth(tmp_path / "src")
+    src = nsynth_folder(tmp_path / "src")
     summary = prepare(src, tmp_path / "out", TINY, shard_size=2, progress=False)
     assert summary["complete"] and summary["examples"] == 3
     data = load_prepared(tmp_path / "out")
@@ -47,7 +26,7 @@ def test_prepares_features_in_shards(tmp_path):
 
 
 def test_resume_skips_finished_shards_and_ignores_partial_files(tmp_path):
-    src = _nsynth(tmp_path / "src")
+    src = nsynth_folder(tmp_path / "src")
     out = tmp_path / "out"
     prepare(src, out, TINY, shard_size=1, progress=False)
     kept = out / "shard-00000.npz"
@@ -63,7 +42,7 @@ def test_resume_skips_finished_shards_and_ignores_partial_files(tmp_path):
 
 
 def test_stale_cache_is_detected(tmp_path):
-    src = _nsynth(tmp_path / "src")
+    src = nsynth_folder(tmp_path / "src")
     out = tmp_path / "out"
     prepare(src, out, TINY, shard_size=2, progress=False)
     with pytest.raises(StaleCacheError, match="settings"):
@@ -76,7 +55,7 @@ def test_stale_cache_is_detected(tmp_path):
 
 
 def test_unreadable_source_files_are_skipped_and_counted(tmp_path):
-    src = _nsynth(tmp_path / "src")
+    src = nsynth_folder(tmp_path / "src")
     bad = sorted((src / "nsynth-train" / "audio").glob("*.wav"))[0]
     bad.write_bytes(b"RIFF broken")
     summary = prepare(src, tmp_path / "out", TINY, shard_size=8, progress=False)

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ddsp_repro.data.recordings import AudioFileError, load_audio, scan_recordings, split_windows
+from ddsp_repro.audio import AudioFileError, load_audio
+from ddsp_repro.data.recordings import scan_recordings, split_windows
 
 
 def _tone(seconds, sr, channels=1, amp=0.5, hz=330.0):
@@ -78,18 +79,3 @@ def test_empty_and_unusable_folders_give_clear_errors(tmp_path):
         scan_recordings(tmp_path / "bad")
     with pytest.raises(AudioFileError, match="silent"):
         load_audio(tmp_path / "bad" / "quiet.wav")
-
-
-def test_v006_pcm_scale_halves_integer_files_only(tmp_path):
-    from ddsp_repro.data.recordings import load_audio
-
-    tone = 0.8 * np.sin(2 * np.pi * 440 * np.arange(16000) / 16000)
-    sf.write(tmp_path / "int.wav", tone, 16000, subtype="PCM_16")
-    sf.write(tmp_path / "float.wav", tone.astype(np.float32), 16000, subtype="FLOAT")
-    full = load_audio(tmp_path / "int.wav")
-    assert np.abs(full).max() == pytest.approx(0.8, abs=1e-3)
-    # The official v0.0.6 loader: int16 / 2**16, i.e. half scale.
-    np.testing.assert_allclose(load_audio(tmp_path / "int.wav", pcm_scale="v0.0.6"), full / 2, atol=1e-7)
-    np.testing.assert_allclose(load_audio(tmp_path / "float.wav", pcm_scale="v0.0.6"), tone, atol=1e-6)
-    with pytest.raises(ValueError, match="pcm_scale"):
-        load_audio(tmp_path / "int.wav", pcm_scale="half")

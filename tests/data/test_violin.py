@@ -39,7 +39,7 @@ def test_vibrato_modulates_the_rendered_pitch(tmp_path):
     build_violin(out, ViolinSpec(minutes=0.05, max_tune_seconds=5.0, seed=1))
     name = json.loads((out / "tunes.json").read_text())["tunes"][0]["file"]
     audio, _ = sf.read(out / name, dtype="float32")
-    f0, conf = compute_f0(torch.from_numpy(audio[: 4 * 16000]), model="tiny", padding="center")
+    f0, conf = compute_f0(torch.from_numpy(audio[: 4 * 16000]), crepe_model="tiny", padding="center")
     cents = 1200 * np.log2(f0[conf > 0.5].numpy() / np.median(f0[conf > 0.5].numpy()))
     # Within held notes the pitch wobbles by tens of cents (depth 0.15-0.3 semitone), not 0.
     wobble = np.abs(np.diff(cents))

@@ -3,35 +3,17 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from ddsp_repro.dsp.acoustics import decay_after, drr_db, rt60
-from experiments import control, extrapolate, rooms
-from tests.demos.conftest import voice
-
-
-def test_rt60_and_drr_of_known_rooms():
-    sr = 16000
-    rng = np.random.default_rng(0)
-    for target in (0.3, 0.8):
-        t = np.arange(int(2 * target * sr)) / sr
-        ir = rng.standard_normal(t.size) * 10 ** (-3 * t / target)  # -60 dB at `target` s
-        assert rt60(ir, sr) == pytest.approx(target, rel=0.05)
-    ir = np.zeros(1600)
-    ir[0], ir[100:] = 1.0, 0.01
-    assert drr_db(ir, sr) == pytest.approx(10 * math.log10(1 / (1500 * 1e-4)), abs=0.1)
-    dry = np.concatenate([np.ones(1000), np.zeros(1000)])
-    assert decay_after(dry, 1000, sr)["tail_db"] < -200 and math.isnan(decay_after(dry, 1000, sr)["rt60_s"])
-    with pytest.raises(ValueError, match="inside the audio"):
-        decay_after(dry, 0, sr)
+from tests.helpers import cli
+from tests.helpers.audio import voice
 
 
 def test_control_table_on_a_model_with_z(nsynth_ckpt, tmp_path):
-    control.main(["--checkpoint", nsynth_ckpt, "--out", str(tmp_path), "--pairs", "2"])
+    cli("control", "--checkpoint", nsynth_ckpt, "--out", str(tmp_path), "--pairs", "2")
     results = json.loads((tmp_path / "results.json").read_text())
     rows = {r["condition"]: r for r in results["table"]}
     assert {"reconstruction", "f0 interpolation", "loudness interpolation", "z interpolation"} <= set(rows)
@@ -43,7 +25,7 @@ def test_control_table_on_a_model_with_z(nsynth_ckpt, tmp_path):
 
 
 def test_extrapolation_leaves_the_training_range(violin_ckpt, tmp_path):
-    extrapolate.main(["--checkpoint", violin_ckpt, "--out", str(tmp_path), "--examples", "2"])
+    cli("extrapolate", "--checkpoint", violin_ckpt, "--out", str(tmp_path), "--examples", "2")
     results = json.loads((tmp_path / "results.json").read_text())
     rows = {r["condition"]: r for r in results["table"]}
     low, high = results["training_range_midi"]
@@ -58,7 +40,7 @@ def test_extrapolation_leaves_the_training_range(violin_ckpt, tmp_path):
 def test_rooms_decompose_dereverberate_and_transfer(violin_ckpt, tmp_path):
     other = tmp_path / "speech.wav"
     sf.write(other, voice(1.0), 16000)
-    rooms.main(["--checkpoint", violin_ckpt, "--out", str(tmp_path / "out"), "--input", str(other)])
+    cli("rooms", "--checkpoint", violin_ckpt, "--out", str(tmp_path / "out"), "--input", str(other))
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     m = {r["signal"]: r for r in results["table"]}
     assert m["dry"]["tail_db"] == -120.0 and m["other_input"]["tail_db"] == -120.0  # they stop dead
@@ -74,7 +56,7 @@ def test_rooms_refuse_a_model_without_reverb(nsynth_ckpt, tmp_path):
     other = tmp_path / "speech.wav"
     sf.write(other, voice(1.0), 16000)
     with pytest.raises(ValueError, match="no learned reverb"):
-        rooms.main(["--checkpoint", nsynth_ckpt, "--out", str(tmp_path / "o"), "--input", str(other)])
+        cli("rooms", "--checkpoint", nsynth_ckpt, "--out", str(tmp_path / "o"), "--input", str(other))
 
 
 def test_models_that_learn_f0_are_refused_with_advice():

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 import soundfile as sf
 
-from experiments import demo_page
-from tests.demos.conftest import voice
+from tests.helpers import cli
+from tests.helpers.audio import voice
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -43,7 +43,7 @@ def test_demo_page_loads_every_audio_and_image(violin_ckpt, nsynth_ckpt, tmp_pat
     sf.write(speech, voice(1.0), 16000)
     site = tmp_path / "site"
     args = ["--checkpoint", violin_ckpt, "--checkpoint", nsynth_ckpt, "--out", str(site)]
-    demo_page.main([*args, "--input", str(speech), "--pairs", "2"])
+    cli("demo-page", *args, "--input", str(speech), "--pairs", "2")
     page = site / "index.html"
     source = page.read_text()
     n_media = len(re.findall(r"<audio |<img ", source))
@@ -60,7 +60,7 @@ def test_the_page_check_sees_a_missing_file(violin_ckpt, tmp_path):
     speech = tmp_path / "voice.wav"
     sf.write(speech, voice(1.0), 16000)
     site = tmp_path / "site"
-    demo_page.main(["--checkpoint", violin_ckpt, "--out", str(site), "--input", str(speech), "--pairs", "2"])
+    cli("demo-page", "--checkpoint", violin_ckpt, "--out", str(site), "--input", str(speech), "--pairs", "2")
     next(site.glob("*/rooms/room_wet.wav")).unlink()  # a broken page must not pass
     next(site.glob("*/rooms/room.png")).unlink()
     dom = _open_in_chromium(site / "index.html")

@@ -9,15 +9,14 @@ import pytest
 import soundfile as sf
 import torch
 
-from ddsp_repro.data.recordings import AudioFileError
+from ddsp_repro.audio import AudioFileError, audio_problem
 from ddsp_repro.demos.features import match_quantiles
 from ddsp_repro.demos.transfer import auto_octave_shift, hold_f0
-from ddsp_repro.training.media import audio_problem
-from experiments import transfer
+from tests.helpers import cli
 
 
 def test_transfer_cli_on_a_96k_stereo_voice(violin_ckpt, voice_file, tmp_path):
-    transfer.main(["--checkpoint", violin_ckpt, "--input", str(voice_file), "--out", str(tmp_path)])
+    cli("transfer", "--checkpoint", violin_ckpt, "--input", str(voice_file), "--out", str(tmp_path))
     results = json.loads((tmp_path / "results.json").read_text())
     summary = results["table"][0]
     out, sr = sf.read(tmp_path / results["files"]["output"]["path"], dtype="float32")
@@ -32,7 +31,7 @@ def test_transfer_cli_on_a_96k_stereo_voice(violin_ckpt, voice_file, tmp_path):
 
 def test_octave_override_and_no_recipe_steps(violin_ckpt, voice_file, tmp_path):
     args = ["--checkpoint", violin_ckpt, "--input", str(voice_file), "--out", str(tmp_path)]
-    transfer.main([*args, "--octave-shift", "0", "--no-room", "--no-match-loudness"])
+    cli("transfer", *args, "--octave-shift", "0", "--no-room", "--no-match-loudness")
     summary = json.loads((tmp_path / "results.json").read_text())["table"][0]
     assert summary["octave_shift"] == 0 and not summary["room_applied_before_loudness"]
     assert not summary["loudness_matched"]
@@ -52,7 +51,7 @@ def test_bad_inputs_get_a_clear_message(violin_ckpt, tmp_path, samples, match):
     path = tmp_path / "bad.wav"
     sf.write(path, samples.astype(np.float32), 16000, subtype="FLOAT")
     with pytest.raises((AudioFileError, ValueError), match=match):
-        transfer.main(["--checkpoint", violin_ckpt, "--input", str(path), "--out", str(tmp_path / "o")])
+        cli("transfer", "--checkpoint", violin_ckpt, "--input", str(path), "--out", str(tmp_path / "o"))
     assert not (tmp_path / "o" / "results.json").exists()
 
 
@@ -60,7 +59,7 @@ def test_unpitched_input_is_refused_with_advice(violin_ckpt, tmp_path):
     path = tmp_path / "noise.wav"
     sf.write(path, 0.3 * np.random.default_rng(0).uniform(-1, 1, 16000).astype(np.float32), 16000)
     with pytest.raises(ValueError, match="no pitched sound"):
-        transfer.main(["--checkpoint", violin_ckpt, "--input", str(path), "--out", str(tmp_path / "o")])
+        cli("transfer", "--checkpoint", violin_ckpt, "--input", str(path), "--out", str(tmp_path / "o"))
 
 
 def test_octave_shift_hold_and_quantile_matching():

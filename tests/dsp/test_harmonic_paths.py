@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from ddsp_repro.dsp import native, oscillators
+from ddsp_repro import native
+from ddsp_repro.dsp import oscillators
 
 
 def _controls(seed, n_frames=50, n_harmonics=100, batch=2):

@@ -7,12 +7,11 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
-
 from ddsp_repro._cli import preset_from_args
+
+from ddsp_repro.sweeps.space import Choice, Float, SearchSpace, apply, check, space_for, suggest
+from ddsp_repro.sweeps.wandb_spec import spec_yaml
 from ddsp_repro.training.presets import PRESETS
-from sweeps.space import Choice, Float, SearchSpace, apply, check, suggest
-from sweeps.spaces import space_for
-from sweeps.wandb_spec import spec_yaml
 
 SPECS = Path(__file__).resolve().parents[2] / "sweeps" / "wandb_specs"
 

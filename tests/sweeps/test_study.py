@@ -8,15 +8,14 @@ import time
 
 import optuna
 import pytest
+from ddsp_repro._cli import preset_from_args
 from optuna.trial import TrialState
 
-from ddsp_repro._cli import preset_from_args
-from sweeps import run
-from sweeps.space import SearchSpace
-from sweeps.spaces import space_for
-from sweeps.study import FINISHED, _objective
-from tests.sweeps.conftest import PRESET, start_worker, toy_args
-from tests.training.wandb_reader import read_records, read_run
+from ddsp_repro.sweeps.space import SearchSpace, space_for
+from ddsp_repro.sweeps.study import FINISHED, _objective
+from tests.helpers import cli
+from tests.helpers.runs import PRESET, start_worker, toy_args
+from tests.helpers.wandb_reader import read_records, read_run
 
 
 def _load(url: str, name: str = PRESET) -> optuna.Study:
@@ -25,12 +24,12 @@ def _load(url: str, name: str = PRESET) -> optuna.Study:
 
 def test_study_runs_then_resumes_to_more_trials(tones, tmp_path):
     args = [PRESET, *toy_args(tones, tmp_path), "--seed", "0"]
-    run.main([*args, "--n-trials", "2"])
+    cli("sweep", *args, "--n-trials", "2")
     folder = tmp_path / "sweeps" / PRESET
     url = f"sqlite:///{folder / 'study.db'}"
     assert len(_load(url).get_trials(states=FINISHED)) == 2
 
-    run.main([*args, "--n-trials", "3"])  # the same command, asking for more: one new trial
+    cli("sweep", *args, "--n-trials", "3")  # the same command, asking for more: one new trial
     trials = _load(url).get_trials()
     assert [t.number for t in trials] == [0, 1, 2] and all(t.state in FINISHED for t in trials)
     assert len({t.params["optim.lr"] for t in trials}) == 3  # the sampler drew new points
@@ -43,7 +42,7 @@ def test_study_runs_then_resumes_to_more_trials(tones, tmp_path):
     for t in trials:  # every trial is a full run, in its own folder
         assert (tmp_path / "sweeps" / PRESET / "trials" / f"{t.number:04d}").is_dir()
 
-    run.main([*args, "--n-trials", "3"])  # already there: no new trial
+    cli("sweep", *args, "--n-trials", "3")  # already there: no new trial
     assert len(_load(url).get_trials()) == 3
 
 
@@ -125,7 +124,7 @@ def test_trials_are_wandb_runs_grouped_by_study(tones, tmp_path, monkeypatch):
     monkeypatch.delenv("WANDB_MODE", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.netrc: offline
     args = [*toy_args(tones, tmp_path), "--logging.wandb", "offline", "--study-name", "grouped"]
-    run.main([PRESET, *args, "--n-trials", "1"])
+    cli("sweep", PRESET, *args, "--n-trials", "1")
     folder = tmp_path / "sweeps" / "grouped"
     (trial_file,) = folder.glob("trials/0000/*/wandb/offline-run-*/run-*.wandb")
     assert read_run(trial_file)["run_group"] == "grouped"
@@ -141,5 +140,5 @@ def test_trials_are_wandb_runs_grouped_by_study(tones, tmp_path, monkeypatch):
 def test_multi_process_trials_are_refused_with_advice(tones, tmp_path):
     args = [PRESET, *toy_args(tones, tmp_path), "--trainer.devices", "2", "--n-trials", "1"]
     with pytest.raises(ValueError, match="start several workers"):
-        run.main(args)
+        cli("sweep", *args)
     assert not (tmp_path / "sweeps").exists()  # refused before a study was created

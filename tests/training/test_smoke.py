@@ -9,7 +9,7 @@ import torch
 
 from ddsp_repro.training.presets import PRESETS
 from ddsp_repro.training.train import RunExistsError, run_dir_for, train
-from tests.training.conftest import shrink
+from tests.helpers.runs import shrink
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

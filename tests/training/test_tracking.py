@@ -8,8 +8,8 @@ import pytest
 from ddsp_repro.training.presets import PRESETS
 from ddsp_repro.training.tracking import JsonlLogger, read_metrics, resolve_wandb_mode
 from ddsp_repro.training.train import run_dir_for, train
-from tests.training.conftest import shrink
-from tests.training.wandb_reader import read_history, read_records
+from tests.helpers.runs import shrink
+from tests.helpers.wandb_reader import read_history, read_records
 
 
 def _no_login(monkeypatch, home):

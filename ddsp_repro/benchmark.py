@@ -1,0 +1,321 @@
+"""Benchmark suite: fast paths against plain-PyTorch references of the same maths.
+
+    ddsp-repro benchmark                        # everything, 1 thread (as the tests run)
+    ddsp-repro benchmark --threads 2 --only synth
+    ddsp-repro benchmark --device cuda          # on a GPU machine
+    python -m benchmarks.run ...                # the same
+
+For each case the fast path (A) and the reference (B) run alternately, A B A B ..., after one
+warm-up each, in this process; the table gives the median seconds of each, the ratio B / A, and
+the peak memory (VmHWM) of a separate process that runs only that variant once, so that one
+variant's allocations never count against the other. Nothing here is a test: it prints figures.
+
+Cases:
+- synth fwd, synth fwd+bwd: harmonic synthesis at the paper's batch (16 x 4 s x 100 harmonics,
+  16 kHz), `implementation="auto"` against `implementation="reference"`.
+- loss fwd, loss fwd+bwd: `MultiScaleSpectralLoss` against a plain loop over FFT sizes.
+- train step supervised_nsynth: forward, loss, backward, clipping and Adam for the 6.99M-parameter
+  supervised NSynth autoencoder, with the synth's fast path against its reference.
+- noise, reverb: `FilteredNoiseSynth` (65 bands, 1000 frames) and a trainable 48,000-tap `Reverb`,
+  absolute figures only.
+- crepe full 4 s: `compute_f0` (CREPE full, Viterbi, 1000 frames) against the bare network forward
+  pass on the same frames; here "fast" is the whole pipeline, so the printed overhead
+  (pipeline / bare network, target at most 1.1) is the figure that matters, not a speed-up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+
+from ddsp_repro.provenance import cpu_name
+
+__all__ = ["CASES", "BenchmarkOptions", "header", "run_benchmarks", "table_row"]
+
+SR = 16000
+
+
+@dataclass(frozen=True)
+class BenchmarkOptions:
+    """Sizes and settings of a benchmark run (see `ddsp-repro benchmark --help`)."""
+
+    batch: int = 16
+    seconds: float = 4.0
+    harmonics: int = 100
+    repeats: int = 5
+    crepe_repeats: int = 2  # repeats of the slow cases (CREPE, train step)
+    threads: int = 1
+    device: str = "cpu"
+    only: str = ""  # run the cases whose name contains this text
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def _synth_case(backward: bool, opts) -> dict[str, Callable[[], object]]:
+    from ddsp_repro.dsp import harmonic_synthesis
+
+    g = torch.Generator().manual_seed(0)
+    n_frames, n_samples = int(opts.seconds * 250), int(opts.seconds * SR)
+    f0 = (100 + 500 * torch.rand(opts.batch, 1, 1, generator=g)) * (
+        1 + 0.02 * torch.randn(1, n_frames, 1, generator=g)
+    )
+    amps = torch.rand(opts.batch, n_frames, 1, generator=g)
+    dist = torch.softmax(torch.randn(opts.batch, n_frames, opts.harmonics, generator=g), dim=-1)
+    inputs = [x.to(opts.device).requires_grad_(backward) for x in (f0, amps, dist)]
+
+    def make(implementation: str):
+        def step():
+            with torch.set_grad_enabled(backward):
+                audio = harmonic_synthesis(*inputs, n_samples, implementation=implementation)
+                if backward:
+                    audio.square().mean().backward()
+            return audio
+
+        return step
+
+    return {"fast": make("auto"), "reference": make("reference")}
+
+
+def _plain_spectral_loss(audio, target, fft_sizes=(2048, 1024, 512, 256, 128, 64)):
+    loss = 0.0
+    for size in fft_sizes:
+        window = torch.hann_window(size, device=audio.device)
+        hop = size // 4
+        mags = []
+        for x in (audio, target):
+            n_frames = -(-x.shape[-1] // hop)
+            x = torch.nn.functional.pad(x, (0, (n_frames - 1) * hop + size - x.shape[-1]))
+            frames = x.unfold(-1, size, hop) * window
+            mags.append(torch.fft.rfft(frames).abs())
+        loss = loss + (mags[0] - mags[1]).abs().mean()
+        loss = loss + (torch.log(mags[0] + 1e-5) - torch.log(mags[1] + 1e-5)).abs().mean()
+    return loss
+
+
+def _loss_case(backward: bool, opts) -> dict[str, Callable[[], object]]:
+    from ddsp_repro.losses import MultiScaleSpectralLoss
+
+    g = torch.Generator().manual_seed(0)
+    n = int(opts.seconds * SR)
+    audio = (0.1 * torch.randn(opts.batch, n, generator=g)).to(opts.device).requires_grad_(backward)
+    target = (0.1 * torch.randn(opts.batch, n, generator=g)).to(opts.device)
+    fast_loss = MultiScaleSpectralLoss()
+
+    def make(fn):
+        def step():
+            with torch.set_grad_enabled(backward):
+                value = fn(audio, target)
+                if backward:
+                    value.backward()
+            return value
+
+        return step
+
+    return {"fast": make(fast_loss), "reference": make(_plain_spectral_loss)}
+
+
+def _crepe_case(opts) -> dict[str, Callable[[], object]]:
+    from ddsp_repro.crepe import activations, frame_audio, normalize_frames
+    from ddsp_repro.dsp import compute_f0
+
+    g = torch.Generator().manual_seed(0)
+    t = torch.arange(int(4 * SR)) / SR
+    clip = 0.4 * torch.sin(2 * torch.pi * 220 * t * (1 + 0.01 * torch.sin(2 * torch.pi * 5 * t)))
+    clip = (clip + 0.01 * torch.randn(clip.shape, generator=g)).to(opts.device)
+    frames = normalize_frames(frame_audio(clip[None], 64, 1000, "end"))
+    return {
+        "fast": lambda: compute_f0(clip, crepe_model="full", viterbi=True),
+        "reference": lambda: activations(frames, crepe_model="full"),
+    }
+
+
+def _noise_reverb_case(which: str, backward: bool, opts) -> dict[str, Callable[[], object]]:
+    from ddsp_repro.effects import Reverb
+    from ddsp_repro.synths import FilteredNoiseSynth
+
+    g = torch.Generator().manual_seed(0)
+    n = int(opts.seconds * SR)
+    if which == "noise":
+        module = FilteredNoiseSynth(n_samples=n).to(opts.device)
+        x = torch.randn(opts.batch, int(opts.seconds * 250), 65, generator=g)
+    else:
+        module = Reverb(trainable=True).to(opts.device)
+        x = 0.1 * torch.randn(opts.batch, n, generator=g)
+    x = x.to(opts.device).requires_grad_(backward)
+
+    def step():
+        with torch.set_grad_enabled(backward):
+            out = module(x)
+            if backward:
+                out.square().mean().backward()
+        return out
+
+    return {"fast": step}
+
+
+def _train_step_case(opts) -> dict[str, Callable[[], object]]:
+    """One optimisation step of supervised_nsynth (6.99M parameters): forward, multi-scale spectral
+    loss, backward, gradient clipping at 3.0 and an Adam update, at the paper's batch."""
+    from ddsp_repro.losses import MultiScaleSpectralLoss
+    from ddsp_repro.models import Autoencoder, AutoencoderConfig
+
+    g = torch.Generator().manual_seed(0)
+    n_frames, n_samples = int(opts.seconds * 250), int(opts.seconds * SR)
+    audio = (0.1 * torch.randn(opts.batch, n_samples, generator=g)).to(opts.device)
+    f0 = (100 + 500 * torch.rand(opts.batch, 1, generator=g)).expand(opts.batch, n_frames).to(opts.device)
+    loudness = (-60 + 30 * torch.rand(opts.batch, n_frames, generator=g)).to(opts.device)
+    loss_fn = MultiScaleSpectralLoss()
+
+    def make(implementation: str):
+        torch.manual_seed(0)
+        config = AutoencoderConfig(
+            n_samples=n_samples, n_frames=n_frames, synth_implementation=implementation
+        )
+        model = Autoencoder(config).to(opts.device)
+        optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
+
+        def step():
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model(audio, f0, loudness)["audio"], audio)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 3.0)
+            optimizer.step()
+            return loss
+
+        return step
+
+    return {"fast": make("auto"), "reference": make("reference")}
+
+
+def _gru_case(in_features: int, hidden: int, opts) -> dict[str, Callable[[], object]]:
+    """Forward + backward of a GRU over the frames: the paper's TF1 Keras cell as ddsp-repro runs
+    it (one autograd function over the sequence) against `torch.nn.GRU` (the TF2 cell) of the
+    same size. Different cells, same work: the first must not cost more than the second."""
+    from ddsp_repro.models.gru import GRU
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(opts.batch, int(opts.seconds * 250), in_features, generator=g).to(opts.device)
+
+    def make(cell: str):
+        torch.manual_seed(0)
+        gru = GRU(in_features, hidden, cell).to(opts.device)
+        inputs = x.clone().requires_grad_(True)
+
+        def step():
+            out = gru(inputs)
+            out.square().mean().backward()
+            return out
+
+        return step
+
+    return {"fast": make("v1"), "reference": make("v2")}
+
+
+CASES = {
+    "gru fwd+bwd decoder 1536->512": lambda o: _gru_case(1536, 512, o),
+    "gru fwd+bwd tiny 2->256": lambda o: _gru_case(2, 256, o),
+    "synth fwd": lambda o: _synth_case(False, o),
+    "synth fwd+bwd": lambda o: _synth_case(True, o),
+    "loss fwd": lambda o: _loss_case(False, o),
+    "loss fwd+bwd": lambda o: _loss_case(True, o),
+    "noise fwd": lambda o: _noise_reverb_case("noise", False, o),
+    "noise fwd+bwd": lambda o: _noise_reverb_case("noise", True, o),
+    "reverb fwd": lambda o: _noise_reverb_case("reverb", False, o),
+    "reverb fwd+bwd": lambda o: _noise_reverb_case("reverb", True, o),
+    "train step supervised_nsynth": _train_step_case,
+    "crepe full 4 s": _crepe_case,
+}
+
+
+def _time_interleaved(
+    steps: dict[str, Callable[[], object]], repeats: int, device: str
+) -> dict[str, list[float]]:
+    times = {name: [] for name in steps}
+    for step in steps.values():  # warm-up: kernel build, caches, first-call costs
+        step()
+    for _ in range(repeats):
+        for name, step in steps.items():
+            _sync(device)
+            start = time.perf_counter()
+            step()
+            _sync(device)
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def _peak_memory_mb(case: str, variant: str, opts: BenchmarkOptions) -> float:
+    """Peak resident memory of a fresh process that runs only `variant` of `case` once."""
+    cmd = [sys.executable, "-m", "ddsp_repro.benchmark", case, variant, json.dumps(dataclasses.asdict(opts))]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])["peak_mb"]
+
+
+def header(opts: BenchmarkOptions) -> list[str]:
+    """The lines above the table: versions, machine, sizes, and the table's head."""
+    return [
+        f"ddsp-repro benchmarks | torch {torch.__version__} | {opts.threads} thread(s) | {opts.device} | "
+        f"{cpu_name()} | batch {opts.batch} x {opts.seconds:g} s, {opts.harmonics} harmonics",
+        "| case | fast s | reference s | ratio | fast peak MB | reference peak MB |",
+        "|---|---|---|---|---|---|",
+    ]
+
+
+def run_benchmarks(opts: BenchmarkOptions) -> Iterator[dict]:
+    """Each selected case's row (median seconds, ratio, peak memory), as soon as it is measured."""
+    torch.set_num_threads(opts.threads)
+    for case, build in CASES.items():
+        if opts.only and opts.only not in case:
+            continue
+        repeats = opts.crepe_repeats if case.startswith(("crepe", "train")) else opts.repeats
+        times = _time_interleaved(build(opts), repeats, opts.device)
+        med = {v: statistics.median(t) for v, t in times.items()}
+        mem = {v: _peak_memory_mb(case, v, opts) for v in times}
+        row = {"case": case, "runs": repeats, "fast_s": med["fast"], "fast_peak_mb": mem["fast"]}
+        if "reference" in med:
+            row.update(
+                reference_s=med["reference"],
+                reference_peak_mb=mem["reference"],
+                ratio=med["reference"] / med["fast"],
+            )
+        yield row
+
+
+def table_row(row: dict) -> str:
+    def cell(key: str, fmt: str) -> str:
+        return format(row[key], fmt) if key in row else "-"
+
+    return (
+        f"| {row['case']} | {cell('fast_s', '.3f')} | {cell('reference_s', '.3f')} | "
+        f"{cell('ratio', '.2f')} | {cell('fast_peak_mb', '.0f')} | {cell('reference_peak_mb', '.0f')} |"
+    )
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM restarts at exec, unlike ru_maxrss, which keeps
+    the forking parent's peak and would charge the parent's allocations to the child."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux: an upper bound
+
+
+if __name__ == "__main__":  # the child of `_peak_memory_mb`: CASE VARIANT OPTIONS_JSON
+    _case, _variant, _opts = sys.argv[1], sys.argv[2], BenchmarkOptions(**json.loads(sys.argv[3]))
+    torch.set_num_threads(_opts.threads)
+    CASES[_case](_opts)[_variant]()
+    print(json.dumps({"peak_mb": _peak_rss_mb()}))

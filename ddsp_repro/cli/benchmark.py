@@ -1,0 +1,50 @@
+"""``ddsp-repro benchmark``: fast paths against plain references of the same maths, in one run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated
+
+import tyro
+
+from ddsp_repro.benchmark import BenchmarkOptions
+
+DEFAULTS = BenchmarkOptions()
+
+
+def benchmark(
+    options: Annotated[BenchmarkOptions, tyro.conf.OmitArgPrefixes] = DEFAULTS,
+    json_out: Annotated[Path | None, tyro.conf.arg(name="json")] = None,
+) -> None:
+    """Time each case's fast path and its reference alternately in this process; print the table.
+
+    Peak memory is measured in a fresh process per variant. Nothing here is a test: it prints
+    figures (median seconds, reference / fast ratio, peak MB) to compare within one run.
+
+    Args:
+        options: sizes, threads, device and the cases run (``--only synth``).
+        json_out: also write the rows to this JSON file.
+    """
+    from ddsp_repro.audio import write_json_atomic
+    from ddsp_repro.benchmark import header, run_benchmarks, table_row
+
+    print("\n".join(header(options)), flush=True)
+    rows = []
+    for row in run_benchmarks(options):
+        rows.append(row)
+        print(table_row(row), flush=True)
+    for row in rows:
+        if row["case"].startswith("crepe"):
+            overhead = row["fast_s"] / row["reference_s"]
+            print(
+                f"CREPE: compute_f0 (frames + network + Viterbi) costs {overhead:.3f}x "
+                "the bare network forward pass on the same 1000 frames"
+            )
+    if json_out:
+        import torch
+
+        data = {"torch": torch.__version__, **dataclasses.asdict(options), "results": rows}
+        write_json_atomic(json_out, data, indent=2)
+        print(json.dumps({"wrote": str(json_out)}))
