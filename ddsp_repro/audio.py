@@ -37,7 +37,8 @@ __all__ = [
     "write_wav",
 ]
 
-SILENCE_PEAK = 1e-4  # below this peak amplitude (-80 dBFS) audio counts as silent
+SILENCE_PEAK = 1e-5  # below this peak (-100 dBFS) audio counts as silent
+RECORDING_SILENCE_PEAK = 1e-4  # a recording to learn from must reach -80 dBFS
 PCM_SCALES = ("full", "v0.0.6")
 HEADROOM = 0.98  # the peak `write_wav(peak="scale")` scales loud audio down to
 
@@ -91,13 +92,16 @@ def write_json_atomic(path: str | Path, data: Any, **dumps: Any) -> Path:
     return write_text_atomic(path, json.dumps(data, **dumps) + "\n")
 
 
-def audio_problem(audio: np.ndarray) -> str | None:
-    """Why `audio` is unfit to hear (NaN or infinite samples, silent, clipped), or None."""
+def audio_problem(audio: np.ndarray, silence: float = SILENCE_PEAK) -> str | None:
+    """Why `audio` is unfit to hear (NaN or infinite samples, silent, clipped), or None.
+
+    `silence`: the peak below which audio counts as silent.
+    """
     audio = np.asarray(audio)
     if not np.all(np.isfinite(audio)):
         return "contains NaN or inf"
     peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak < SILENCE_PEAK:
+    if peak < silence:
         return f"is silent (peak {peak:.1e})"
     if peak > 1.0:
         return f"clips (peak {peak:.2f})"
@@ -201,9 +205,10 @@ def load_audio(path: str | Path, sample_rate: int = 16000, pcm_scale: str = "ful
         audio = audio * 0.5
     if audio.size == 0:
         raise AudioFileError(path, "empty (no samples)")
-    if not np.isfinite(audio).all():
-        raise AudioFileError(path, "holds NaN or infinite samples")
     mono = audio.mean(axis=1)
-    if np.abs(mono).max() < SILENCE_PEAK:
+    problem = audio_problem(mono, silence=RECORDING_SILENCE_PEAK)
+    if problem == "contains NaN or inf":
+        raise AudioFileError(path, "holds NaN or infinite samples")
+    if problem and problem.startswith("is silent"):
         raise AudioFileError(path, "silent (peak below -80 dBFS)")
     return resample_audio(mono, int(file_rate), int(sample_rate))

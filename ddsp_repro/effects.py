@@ -6,11 +6,12 @@ import torch
 from torch import Tensor, nn
 
 from ddsp_repro.dsp import core, filtering
+from ddsp_repro.processors import Processor
 
 __all__ = ["Reverb"]
 
 
-class Reverb(nn.Module):
+class Reverb(Processor):
     """Convolutional reverb with a long impulse response, learned or supplied.
 
     With ``trainable=True`` the IR is one free parameter of `reverb_length` taps (48,000 = 3 s
@@ -32,7 +33,8 @@ class Reverb(nn.Module):
             self.ir = nn.Parameter(torch.randn(reverb_length) * 1e-6)
 
     def get_controls(self, audio: Tensor, ir: Tensor | None = None) -> dict[str, Tensor]:
-        """``audio [batch, n_samples]``; ``ir [batch, ir_size]`` when not trainable."""
+        """``audio [batch, n_samples]`` (and ``ir [batch, ir_size]``, linear taps, when not trainable)
+        -> ``{"audio", "ir"}``: the dry audio and the impulse response it is convolved with."""
         if self.trainable:
             if ir is not None:
                 raise ValueError("a trainable Reverb uses its own IR; do not pass `ir`")
@@ -53,6 +55,3 @@ class Reverb(nn.Module):
         """Wet (plus dry) audio ``[batch, n_samples]``."""
         wet = filtering.fft_convolve(audio, self.mask_dry(ir), padding="same", delay_compensation=0)
         return wet + audio if self.add_dry else wet
-
-    def forward(self, audio: Tensor, ir: Tensor | None = None) -> Tensor:
-        return self.get_signal(**self.get_controls(audio, ir))

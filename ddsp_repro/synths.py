@@ -1,9 +1,9 @@
 """Synthesizer modules: raw network outputs -> controls -> audio (paper §3, appendix B.5).
 
-Each synth splits its work as magenta/ddsp does: `get_controls` turns raw network outputs into
-synthesiser controls (scaling, Nyquist masking, normalisation) and `get_signal` renders audio
-from controls. Calling the module runs both, so controls can be inspected or edited by hand
-(pitch shift, loudness change) before rendering.
+Each synth is a `Processor` (`ddsp_repro.processors`), splitting its work as magenta/ddsp does:
+`get_controls` turns raw network outputs into synthesiser controls (scaling, Nyquist masking,
+normalisation) and `get_signal` renders audio from controls. Calling the module runs both, so
+controls can be inspected or edited by hand (pitch shift, loudness change) before rendering.
 """
 
 from __future__ import annotations
@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from ddsp_repro.dsp import core, filtering, oscillators
+from ddsp_repro.processors import Processor
 
 __all__ = ["FilteredNoiseSynth", "HarmonicSynth"]
 
 ScaleFn = Callable[[Tensor], Tensor]
 
 
-class HarmonicSynth(nn.Module):
+class HarmonicSynth(Processor):
     """Harmonic additive synthesiser (the official `Additive` / `Harmonic` processor).
 
     Controls: ``amplitudes [batch, n_frames, 1]`` and ``harmonic_distribution
@@ -57,6 +58,10 @@ class HarmonicSynth(nn.Module):
     def get_controls(
         self, amplitudes: Tensor, harmonic_distribution: Tensor, f0_hz: Tensor
     ) -> dict[str, Tensor]:
+        """Raw ``amplitudes [batch, n_frames, 1]`` and ``harmonic_distribution [batch, n_frames,
+        n_harmonics]`` (network outputs) and ``f0_hz [batch, n_frames, 1]`` (Hz) -> controls
+        ``{"amplitudes", "harmonic_distribution", "f0_hz"}``: linear overall amplitude, the
+        distribution over harmonics (summing to one; zero at and above Nyquist), f0 in Hz unchanged."""
         if self.scale_fn is not None:
             amplitudes = self.scale_fn(amplitudes)
             harmonic_distribution = self.scale_fn(harmonic_distribution)
@@ -72,7 +77,7 @@ class HarmonicSynth(nn.Module):
     def get_signal(self, amplitudes: Tensor, harmonic_distribution: Tensor, f0_hz: Tensor) -> Tensor:
         """Audio ``[batch, n_samples]`` from controls."""
         return oscillators.harmonic_synthesis(
-            frequencies=f0_hz,
+            f0_hz=f0_hz,
             amplitudes=amplitudes,
             harmonic_distribution=harmonic_distribution,
             n_samples=self.n_samples,
@@ -81,11 +86,8 @@ class HarmonicSynth(nn.Module):
             implementation=self.implementation,
         )
 
-    def forward(self, amplitudes: Tensor, harmonic_distribution: Tensor, f0_hz: Tensor) -> Tensor:
-        return self.get_signal(**self.get_controls(amplitudes, harmonic_distribution, f0_hz))
 
-
-class FilteredNoiseSynth(nn.Module):
+class FilteredNoiseSynth(Processor):
     """Filtered noise: uniform noise through time-varying linear-phase FIR filters (paper §3.2).
 
     Controls: ``magnitudes [batch, n_frames, n_bands]`` (65 bands from 0 Hz to Nyquist in the
@@ -115,6 +117,8 @@ class FilteredNoiseSynth(nn.Module):
         self.initial_bias = initial_bias
 
     def get_controls(self, magnitudes: Tensor) -> dict[str, Tensor]:
+        """Raw ``magnitudes [batch, n_frames, n_bands]`` -> ``{"magnitudes"}``: linear filter gains,
+        ``scale_fn(magnitudes + initial_bias)``, bands evenly spaced from 0 Hz to Nyquist."""
         if self.scale_fn is not None:
             magnitudes = self.scale_fn(magnitudes + self.initial_bias)
         return {"magnitudes": magnitudes}
@@ -140,8 +144,3 @@ class FilteredNoiseSynth(nn.Module):
         elif noise.shape != (batch, self.n_samples):
             raise ValueError(f"noise must have shape {(batch, self.n_samples)}, got {tuple(noise.shape)}")
         return filtering.frequency_filter(noise, magnitudes, window_size=self.window_size)
-
-    def forward(
-        self, magnitudes: Tensor, noise: Tensor | None = None, generator: torch.Generator | None = None
-    ) -> Tensor:
-        return self.get_signal(**self.get_controls(magnitudes), noise=noise, generator=generator)

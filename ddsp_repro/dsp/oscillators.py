@@ -335,13 +335,15 @@ def _choose_implementation(implementation: str, device: torch.device, dtype: tor
 
 
 def harmonic_synthesis(
-    frequencies: Tensor,
-    amplitudes: Tensor,
-    harmonic_distribution: Tensor,
-    n_samples: int,
+    f0_hz: Tensor | None = None,
+    amplitudes: Tensor | None = None,
+    harmonic_distribution: Tensor | None = None,
+    n_samples: int = 64000,
     sample_rate: int = 16000,
     amp_resample_method: str = "window",
     implementation: str = "auto",
+    *,
+    frequencies: Tensor | None = None,
 ) -> Tensor:
     """Render a monophonic harmonic oscillator bank from frame-wise controls (paper eq. 2).
 
@@ -350,7 +352,7 @@ def harmonic_synthesis(
     any sample where ``k * f0 >= sample_rate / 2`` is silenced.
 
     Args:
-        frequencies: f0 in Hz, ``[batch, n_frames, 1]``.
+        f0_hz: f0 in Hz, ``[batch, n_frames, 1]`` (magenta's keyword `frequencies` is accepted too).
         amplitudes: overall linear amplitude, ``[batch, n_frames, 1]``.
         harmonic_distribution: ``[batch, n_frames, n_harmonics]`` (normally summing to one;
             see `normalize_harmonics`).
@@ -365,18 +367,25 @@ def harmonic_synthesis(
     Returns:
         audio ``[batch, n_samples]``.
     """
-    check_rank(frequencies, 3, "frequencies", "[batch, n_frames, 1]")
+    if frequencies is not None:  # magenta/ddsp's name for f0
+        if f0_hz is not None:
+            raise TypeError("give f0 once: f0_hz or (magenta's name) frequencies")
+        f0_hz = frequencies
+    if f0_hz is None or amplitudes is None or harmonic_distribution is None:
+        raise TypeError("harmonic_synthesis needs f0_hz, amplitudes and harmonic_distribution")
+    frequencies = f0_hz
+    check_rank(frequencies, 3, "f0_hz", "[batch, n_frames, 1]")
     check_rank(amplitudes, 3, "amplitudes", "[batch, n_frames, 1]")
     check_rank(harmonic_distribution, 3, "harmonic_distribution", "[batch, n_frames, n_harmonics]")
     if frequencies.shape[-1] != 1 or amplitudes.shape[-1] != 1:
         raise ValueError(
-            "frequencies and amplitudes must have one channel, got "
+            "f0_hz and amplitudes must have one channel, got "
             f"{tuple(frequencies.shape)} and {tuple(amplitudes.shape)}"
         )
     batch, n_frames, _ = frequencies.shape
     if amplitudes.shape[:2] != (batch, n_frames) or harmonic_distribution.shape[:2] != (batch, n_frames):
         raise ValueError(
-            "frame counts differ: frequencies "
+            "frame counts differ: f0_hz "
             f"{tuple(frequencies.shape)}, amplitudes {tuple(amplitudes.shape)}, "
             f"harmonic_distribution {tuple(harmonic_distribution.shape)}"
         )
@@ -385,7 +394,7 @@ def harmonic_synthesis(
     if amp_resample_method not in ("window", "linear"):
         raise ValueError(f"amp_resample_method must be 'window' or 'linear', got {amp_resample_method!r}")
     for name, x in (
-        ("frequencies", frequencies),
+        ("f0_hz", frequencies),
         ("amplitudes", amplitudes),
         ("harmonic_distribution", harmonic_distribution),
     ):

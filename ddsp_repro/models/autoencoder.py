@@ -68,7 +68,11 @@ class Autoencoder(nn.Module):
             ResnetF0Encoder(c.f0_bins, c.resnet_size, channels=c.resnet_channels) if c.f0_encoder else None
         )
         self.decoder = RnnFcDecoder(
-            (("amps", 1), ("harmonic_distribution", c.n_harmonics), ("noise_magnitudes", c.n_noise_bands)),
+            (
+                ("amplitudes", 1),
+                ("harmonic_distribution", c.n_harmonics),
+                ("noise_magnitudes", c.n_noise_bands),
+            ),
             z_dims=c.z_dims,
             ch=c.ch,
             layers_per_stack=c.layers_per_stack,
@@ -134,10 +138,12 @@ class Autoencoder(nn.Module):
         raw = self.decoder(f0_scaled, ld_scaled, z)
         with torch.autocast(f0.device.type, enabled=False):
             # Half-precision network outputs go to the synths in float32; float64 stays float64.
-            dtype = torch.promote_types(raw["amps"].dtype, torch.float32)
+            dtype = torch.promote_types(raw["amplitudes"].dtype, torch.float32)
             raw = {k: v.to(dtype) for k, v in raw.items()}
             f0 = f0.to(dtype)
-            harmonic_controls = self.harmonic.get_controls(raw["amps"], raw["harmonic_distribution"], f0)
+            harmonic_controls = self.harmonic.get_controls(
+                raw["amplitudes"], raw["harmonic_distribution"], f0
+            )
             noise_controls = self.noise.get_controls(raw["noise_magnitudes"])
             harmonic = self.harmonic.get_signal(**harmonic_controls)
             noise = self.noise.get_signal(**noise_controls, noise=noise, generator=noise_generator)

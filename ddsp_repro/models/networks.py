@@ -57,7 +57,7 @@ class RnnFcDecoder(nn.Module):
     def __init__(
         self,
         output_splits: tuple[tuple[str, int], ...] = (
-            ("amps", 1),
+            ("amplitudes", 1),
             ("harmonic_distribution", 100),
             ("noise_magnitudes", 65),
         ),

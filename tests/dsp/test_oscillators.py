@@ -136,3 +136,16 @@ def test_nan_controls_are_rejected():
     f0[0, 3, 0] = float("nan")
     with pytest.raises(ValueError, match="NaN"):
         dsp.harmonic_synthesis(f0, torch.ones(1, 10, 1), torch.ones(1, 10, 3), 640)
+
+
+def test_magenta_keyword_frequencies_is_f0_hz():
+    g = torch.Generator().manual_seed(0)
+    f0 = 200 + 100 * torch.rand(1, 10, 1, generator=g)
+    amplitudes, distribution = torch.rand(1, 10, 1, generator=g), torch.rand(1, 10, 5, generator=g)
+    ours = dsp.harmonic_synthesis(f0, amplitudes, distribution, 640)
+    magenta = dsp.harmonic_synthesis(
+        frequencies=f0, amplitudes=amplitudes, harmonic_distribution=distribution, n_samples=640
+    )
+    assert torch.equal(ours, magenta)
+    with pytest.raises(TypeError, match="once"):
+        dsp.harmonic_synthesis(f0, amplitudes, distribution, 640, frequencies=f0)

@@ -111,7 +111,7 @@ def test_outputs_controls_audio_and_loss_match(name):
     with torch.no_grad():
         out, raw, losses = run(name, model, spectral, crepe_loss)
     pairs = {
-        "amps": raw["amps"],
+        "amps": raw["amplitudes"],
         "harmonic_distribution_raw": raw["harmonic_distribution"],
         "noise_magnitudes_raw": raw["noise_magnitudes"],
         "amplitudes": out["amplitudes"],

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import optuna
 import pytest
+import tyro
 import yaml
-from ddsp_repro._cli import preset_from_args
 
+from ddsp_repro.cli.train import PresetConfig
 from ddsp_repro.sweeps.space import Choice, Float, SearchSpace, apply, check, space_for, suggest
 from ddsp_repro.sweeps.wandb_spec import spec_yaml
 from ddsp_repro.training.presets import PRESETS
@@ -48,12 +49,13 @@ def test_wandb_specs_are_in_the_repository():
 
 @pytest.mark.parametrize("spec", sorted(SPECS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_wandb_specs_match_the_spaces_and_the_run_cli_parses_them(spec):
-    assert spec.read_text() == spec_yaml(spec.stem), f"regenerate: python -m sweeps.wandb_spec {spec.stem}"
+    assert spec.read_text() == spec_yaml(spec.stem), f"regenerate: ddsp-repro sweep-spec {spec.stem}"
     data = yaml.safe_load(spec.read_text())
     assert data["command"][3:5] == ["experiments.run", spec.stem]
     # `wandb agent` passes --section.field=VALUE; the run CLI must read each into the config.
     values = {path: p["values"][-1] if "values" in p else p["max"] for path, p in data["parameters"].items()}
-    config = preset_from_args(spec.stem, [f"--{k}={v}" for k, v in values.items()], prog="test")
+    flags = [f"--{k}={v}" for k, v in values.items()]
+    config = tyro.cli(PresetConfig, args=[spec.stem, *flags], config=(tyro.conf.OmitSubcommandPrefixes,))
     for path, value in values.items():
         section, field = path.split(".")
         assert getattr(getattr(config, section), field) == value
