@@ -39,7 +39,7 @@ import torch
 
 from ddsp_repro.provenance import cpu_name
 
-__all__ = ["CASES", "BenchmarkOptions", "header", "run_benchmarks", "table_row"]
+__all__ = ["CASES", "BenchmarkOptions", "crepe_bf16_rows", "header", "run_benchmarks", "table_row"]
 
 SR = 16000
 
@@ -300,6 +300,33 @@ def table_row(row: dict) -> str:
         f"| {row['case']} | {cell('fast_s', '.3f')} | {cell('reference_s', '.3f')} | "
         f"{cell('ratio', '.2f')} | {cell('fast_peak_mb', '.0f')} | {cell('reference_peak_mb', '.0f')} |"
     )
+
+
+def crepe_bf16_rows(opts: BenchmarkOptions, models: tuple[str, ...] = ("tiny", "full")) -> Iterator[str]:
+    """Markdown rows: CREPE in bfloat16 against float32 on test tones (f0 difference in cents, time)."""
+    import math
+
+    import numpy as np
+
+    from ddsp_repro.crepe import compute_f0
+
+    torch.set_num_threads(opts.threads)
+    time_s = torch.arange(8000) / SR
+    yield "| model | tone Hz | max cents bf16 vs fp32 (confident frames) | fp32 s | bf16 s |"
+    yield "|---|---|---|---|---|"
+    for model in models:
+        for hz in (110.0, 440.0, 1200.0):
+            audio = (0.5 * torch.sin(2 * math.pi * hz * time_s)).to(opts.device)
+            timings, results = [], []
+            for dtype in (torch.float32, torch.bfloat16):
+                compute_f0(audio[:1024], crepe_model=model, dtype=dtype)  # load and convert weights
+                start = time.perf_counter()
+                results.append(compute_f0(audio, crepe_model=model, frame_rate=50, dtype=dtype))
+                timings.append(time.perf_counter() - start)
+            (f32, conf), (bf16, _) = results
+            mask = (conf > 0.5).cpu().numpy()
+            cents = 1200 * np.abs(np.log2(bf16.cpu().numpy()[mask] / f32.cpu().numpy()[mask]))
+            yield f"| {model} | {hz:g} | {cents.max():.3f} | {timings[0]:.2f} | {timings[1]:.2f} |"
 
 
 def _peak_rss_mb() -> float:

@@ -17,6 +17,8 @@ DEFAULTS = BenchmarkOptions()
 def benchmark(
     options: Annotated[BenchmarkOptions, tyro.conf.OmitArgPrefixes] = DEFAULTS,
     json_out: Annotated[Path | None, tyro.conf.arg(name="json")] = None,
+    crepe_bf16: bool = False,
+    models: tuple[str, ...] = ("tiny", "full"),
 ) -> None:
     """Time each case's fast path and its reference alternately in this process; print the table.
 
@@ -26,9 +28,16 @@ def benchmark(
     Args:
         options: sizes, threads, device and the cases run (``--only synth``).
         json_out: also write the rows to this JSON file.
+        crepe_bf16: instead, CREPE in bfloat16 against float32 on test tones (cents, seconds).
+        models: the CREPE sizes of `crepe_bf16`.
     """
     from ddsp_repro.audio import write_json_atomic
-    from ddsp_repro.benchmark import header, run_benchmarks, table_row
+    from ddsp_repro.benchmark import crepe_bf16_rows, header, run_benchmarks, table_row
+
+    if crepe_bf16:
+        for line in crepe_bf16_rows(options, models):
+            print(line, flush=True)
+        return
 
     print("\n".join(header(options)), flush=True)
     rows = []

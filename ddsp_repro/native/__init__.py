@@ -15,9 +15,10 @@ import os
 import platform
 import shutil
 import subprocess
-import tempfile
 import warnings
 from pathlib import Path
+
+from ddsp_repro.audio import atomic_path
 
 __all__ = ["cache_dir", "load_kernel"]
 
@@ -43,15 +44,18 @@ def _cpu_signature() -> str:
 
 
 def _compile(compiler: str, flags: list[str], target: Path) -> bool:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        partial = Path(tmp) / target.name
-        cmd = [compiler, *flags, "-fPIC", "-shared", str(_SOURCE), "-o", str(partial), "-lm"]
-        result = subprocess.run(cmd, capture_output=True, text=True)
-        if result.returncode != 0:
-            return False
-        os.replace(partial, target)  # atomic: a half-written library is never loaded
+    try:  # a half-written library is never loaded; processes compiling at once do not collide
+        with atomic_path(target, unique=True) as partial:
+            cmd = [compiler, *flags, "-fPIC", "-shared", str(_SOURCE), "-o", str(partial), "-lm"]
+            if subprocess.run(cmd, capture_output=True, text=True).returncode != 0:
+                raise _CompileFailed
+    except _CompileFailed:
+        return False
     return True
+
+
+class _CompileFailed(Exception):
+    pass
 
 
 @functools.lru_cache(maxsize=1)

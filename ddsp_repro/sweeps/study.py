@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import os
 import random
 import time
@@ -35,6 +34,7 @@ from optuna.study import MaxTrialsCallback
 from optuna.trial import TrialState
 from optuna_integration import PyTorchLightningPruningCallback
 
+from ddsp_repro.audio import atomic_path, write_json_atomic
 from ddsp_repro.logs import get_logger
 from ddsp_repro.sweeps.space import SearchSpace, apply, check, suggest
 from ddsp_repro.training.config import RunConfig
@@ -212,12 +212,6 @@ def run_worker(config: RunConfig, space: SearchSpace, options: StudyOptions) -> 
     return study
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text)
-    os.replace(partial, path)
-
-
 def write_report(study: optuna.Study, folder: Path, space: SearchSpace) -> dict:
     """best_trial.json, trials.csv and the plots; returns what best_trial.json holds."""
     from ddsp_repro.sweeps.plots import plot_history, plot_importance
@@ -241,17 +235,15 @@ def write_report(study: optuna.Study, folder: Path, space: SearchSpace) -> dict:
             "params": best.params,
             "run_dir": best.user_attrs.get("run_dir"),
         }
-    _atomic_write(folder / "best_trial.json", json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    write_json_atomic(folder / "best_trial.json", summary, indent=2, sort_keys=True)
 
     names = sorted({name for t in trials for name in t.params})
-    partial = folder / ".trials.csv.partial"
-    with partial.open("w", newline="") as f:
+    with atomic_path(folder / "trials.csv") as partial, partial.open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["number", "state", "value", *names, "run_dir"])
         for t in trials:
             row = [t.number, t.state.name, t.value, *(t.params.get(n) for n in names)]
             writer.writerow([*row, t.user_attrs.get("run_dir", "")])
-    os.replace(partial, folder / "trials.csv")
 
     plots = folder / "plots"
     plots.mkdir(exist_ok=True)
