@@ -3,10 +3,13 @@
 For each example of a split the model resynthesises the whole example (4 s for NSynth) from its
 own conditioning, whatever window it trained on (DDSP models render it with the same weights,
 WaveRNN samples all of it), CREPE measures f0 of the resynthesis, and the paper-era loudness is
-computed; both are compared with the data set's stored features (`ddsp_repro.evaluation.metrics`), as the
-official evaluation does. The report says how the checkpoint was chosen: ``last.ckpt`` is what the
-official code evaluates; ``best.ckpt`` was picked on the validation loss of the first validation
-batches, so scoring it on ``valid`` is optimistic.
+computed; both are compared with the data set's stored features (`ddsp_repro.evaluation.metrics`),
+as the official evaluation does. A model that learns f0 (the unsupervised one) also gets
+``learned_f0_l1``: the F0 L1 (semitones, ground-truth-confident frames) of the f0 its synthesiser
+played, which tells whether that f0 follows the notes even when CREPE cannot track the audio.
+The report says how the checkpoint was chosen: ``last.ckpt`` is what the official code
+evaluates; ``best.ckpt`` was picked on the validation loss of the first validation batches, so
+scoring it on ``valid`` is optimistic.
 
 The report holds the metrics, per-example values and the provenance a reader needs to trust a
 number (preset, config hash, checkpoint step, git commit, data set and version, split, count,
@@ -28,7 +31,13 @@ from tqdm import tqdm
 from ddsp_repro.data.datamodule import collate
 from ddsp_repro.data.sources import split_dataset
 from ddsp_repro.dsp import compute_f0, compute_loudness
-from ddsp_repro.evaluation.metrics import F0Accuracy, LoudnessL1, MeanPerExample, loudness_l1_per_example
+from ddsp_repro.evaluation.metrics import (
+    F0Accuracy,
+    LoudnessL1,
+    MeanPerExample,
+    f0_l1_per_example,
+    loudness_l1_per_example,
+)
 from ddsp_repro.losses import MultiScaleSpectralLoss
 from ddsp_repro.provenance import git_commit, hardware, package_versions
 from ddsp_repro.training.config import RunConfig, semantic_hash
@@ -79,6 +88,9 @@ def evaluate(
     sample_rate, frame_rate = config.model.sample_rate, config.model.frame_rate
     loudness_l1, f0_accuracy = LoudnessL1(), F0Accuracy()
     spectral = MeanPerExample()
+    # A model that learns f0 (the unsupervised one): does the f0 it plays follow the notes?
+    learns_f0 = bool(getattr(config.model, "f0_encoder", False))
+    learned_f0 = MeanPerExample()
     spectral_loss = MultiScaleSpectralLoss()
     per_example: list[dict] = []
     audio_kept: list[tuple[np.ndarray, np.ndarray]] = []
@@ -113,6 +125,9 @@ def evaluate(
         spectral.update(distances)
         categories = F0Accuracy.classify(f0_hz, confidence, target_f0, target_conf)
         ld_each = loudness_l1_per_example(loudness, target_ld)
+        if learns_f0:
+            played = f0_l1_per_example(parts["f0_hz"][:, :frames].float(), target_f0, target_conf)
+            learned_f0.update(played[~torch.isnan(played)])
         for i in range(audio.shape[0]):
             row = {
                 "loudness_l1_db": round(float(ld_each[i]), 4),
@@ -122,6 +137,8 @@ def evaluate(
                 "spectral_distance": round(float(distances[i]), 4),
                 **{k: bool(v[i]) for k, v in categories.items() if k != "f0_l1"},
             }
+            if learns_f0:
+                row["learned_f0_l1"] = None if torch.isnan(played[i]) else round(float(played[i]), 4)
             for key in ("instrument", "pitch", "velocity"):
                 if key in batch:
                     value = batch[key][i]
@@ -139,6 +156,7 @@ def evaluate(
         "loudness_l1_scaled": float(loudness_l1.compute_scaled()),
         **f0,
         "spectral_distance": float(spectral.compute()),
+        **({"learned_f0_l1": float(learned_f0.compute())} if learns_f0 else {}),
         "real_time_factor": synth_seconds / audio_seconds,
         "n_parameters": module.n_trainable_parameters(),
     }

@@ -44,6 +44,7 @@ def test_eval_cli_writes_a_report_with_provenance(checkpoint, tones, tmp_path):
     assert report["ground_truth"] == "stored features" and report["scale"]["evaluated_seconds"] == 4.0
     assert report["scale"]["window_seconds"] == 0.512 and "optimistic" in report["checkpoint"]["selection"]
     assert m["n_parameters"] == report["metrics"]["n_parameters"] > 0
+    assert "learned_f0_l1" not in m  # it plays the f0 it is given
 
 
 def test_bad_checkpoint_is_a_clear_error(tmp_path):
@@ -52,3 +53,15 @@ def test_bad_checkpoint_is_a_clear_error(tmp_path):
         cwd=REPO, capture_output=True, text=True,
     )  # fmt: skip
     assert result.returncode == 2 and "no checkpoint" in result.stderr
+
+
+def test_a_model_that_learns_f0_reports_how_far_its_f0_is_from_the_notes(tones, tmp_path):
+    from ddsp_repro.evaluation.evaluate import evaluate
+
+    config = shrink(PRESETS["unsupervised_nsynth_cpu"], tones, tmp_path)
+    train(config)
+    report = evaluate(run_dir_for(config) / "checkpoints" / "last.ckpt", crepe_model="tiny", progress=False)
+    learned = report["metrics"]["learned_f0_l1"]
+    rows = [r["learned_f0_l1"] for r in report["per_example"] if r["learned_f0_l1"] is not None]
+    assert math.isfinite(learned) and learned >= 0 and rows
+    assert learned == pytest.approx(sum(rows) / len(rows), abs=1e-3)
