@@ -61,3 +61,10 @@ def presets() -> None:
     print(f"{'preset':<26}{'trainable params':>18}  reproduces")
     for name, config in PRESETS.items():
         print(f"{name:<26}{config.model.build().n_trainable_parameters():>18,}  {config.paper_row}")
+
+
+def preset_with_overrides(name: str, overrides: list[str]):
+    """The preset `name` with ``--section.field VALUE`` overrides, parsed as ``ddsp-repro train`` does."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; `ddsp-repro presets` lists them")
+    return tyro.cli(PresetConfig, args=[name, *overrides], config=(tyro.conf.OmitSubcommandPrefixes,))

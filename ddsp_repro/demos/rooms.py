@@ -4,7 +4,7 @@ A model with a learned reverb renders a phrase as harmonic, noise and reverb par
 reverb gives the dry, dereverberated phrase; the learned impulse response applied to other audio
 puts that audio in the training recordings' room. `room_demo` measures it: the learned IR's
 reverberation time (T20) and direct-to-reverberant ratio, and how long the wet, dry and
-transferred signals ring after their sound stops (`dsp.acoustics.decay_after`). The early decay
+transferred signals ring after their sound stops (`evaluation.acoustics.decay_after`). The early decay
 time (EDT, 0 to -10 dB) is reported beside T20, since a briefly trained IR decays early and then
 keeps a flat floor that T20 extrapolates to a very long time.
 """

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import optuna
 import pytest
-import tyro
 import yaml
 
-from ddsp_repro.cli.train import PresetConfig
+from ddsp_repro.cli.train import preset_with_overrides
 from ddsp_repro.sweeps.space import Choice, Float, SearchSpace, apply, check, space_for, suggest
 from ddsp_repro.sweeps.wandb_spec import spec_yaml
 from ddsp_repro.training.presets import PRESETS
@@ -55,7 +54,7 @@ def test_wandb_specs_match_the_spaces_and_the_run_cli_parses_them(spec):
     # `wandb agent` passes --section.field=VALUE; the run CLI must read each into the config.
     values = {path: p["values"][-1] if "values" in p else p["max"] for path, p in data["parameters"].items()}
     flags = [f"--{k}={v}" for k, v in values.items()]
-    config = tyro.cli(PresetConfig, args=[spec.stem, *flags], config=(tyro.conf.OmitSubcommandPrefixes,))
+    config = preset_with_overrides(spec.stem, flags)
     for path, value in values.items():
         section, field = path.split(".")
         assert getattr(getattr(config, section), field) == value

@@ -8,9 +8,9 @@ import time
 
 import optuna
 import pytest
-from ddsp_repro._cli import preset_from_args
 from optuna.trial import TrialState
 
+from ddsp_repro.cli.train import preset_with_overrides
 from ddsp_repro.sweeps.space import SearchSpace, space_for
 from ddsp_repro.sweeps.study import FINISHED, _objective
 from tests.helpers import cli
@@ -52,7 +52,7 @@ class _AlwaysPrune(optuna.pruners.BasePruner):
 
 
 def test_pruner_stops_a_trial_at_its_first_validation(tones, tmp_path):
-    config = preset_from_args(PRESET, toy_args(tones, tmp_path, steps=6), prog="test")
+    config = preset_with_overrides(PRESET, toy_args(tones, tmp_path, steps=6))
     space = SearchSpace(space_for(PRESET).params)
     study = optuna.create_study(pruner=_AlwaysPrune())
     study.optimize(_objective(config, space, "pruned"), n_trials=1)
