@@ -3,7 +3,7 @@
 A run lives in ``RUNS_DIR/{name}-{semantic hash}-s{seed}/``:
 
     config.json            the resolved config (and its hash)
-    checkpoints/last.ckpt  written atomically at every validation (every `val_every_steps`)
+    checkpoints/last.ckpt  the latest validation's state, written atomically (every `val_every_steps`)
     checkpoints/best.ckpt  lowest validation loss so far
     metrics.jsonl          every logged value, append-only (survives kills)
     metrics.json           final metrics, written when the run finishes
@@ -164,8 +164,13 @@ def train(
         monitor="val/loss",
         mode="min",
         save_top_k=1,
-        save_last=True,
         auto_insert_metric_name=False,
+    )
+    # Lightning's own `save_last` copies the last *improving* checkpoint only; the run's last.ckpt
+    # must be the state at the latest validation (what the official evaluation scores and what
+    # --resume continues from), so a second callback without a monitor writes it every time.
+    latest = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints", filename="last", save_top_k=1, enable_version_counter=False
     )
     t = config.trainer
     iterable = isinstance(datamodule.train_set, torch.utils.data.IterableDataset)
@@ -183,6 +188,7 @@ def train(
         logger=loggers,
         callbacks=[
             checkpoints,
+            latest,
             LearningRateMonitor("step"),
             MediaCallback(examples, run_dir, getattr(config.model, "sample_rate", 16000)),
             *callbacks,

@@ -49,3 +49,19 @@ def test_bf16_mixed_precision_trains(tones, tmp_path):
     config = shrink(PRESETS["supervised_nsynth"], tones, tmp_path, precision="bf16-mixed")
     metrics = train(config)
     assert math.isfinite(metrics["train/loss"]) and math.isfinite(metrics["val/loss"])
+
+
+def test_last_checkpoint_is_the_latest_validation_even_when_it_is_worse(tones, tmp_path, monkeypatch):
+    """last.ckpt is what the official evaluation scores and --resume continues from."""
+    from ddsp_repro.training.module import RunModule
+
+    def worsening(self, batch, batch_idx):  # a validation loss that grows with every step
+        self.log("val/loss", float(self.global_step), on_step=False, on_epoch=True)
+
+    monkeypatch.setattr(RunModule, "validation_step", worsening)
+    config = shrink(PRESETS["tiny_violin_cpu"], tones, tmp_path, max_steps=6, val_every_steps=2)
+    train(config)
+    folder = run_dir_for(config) / "checkpoints"
+    steps = {f: torch.load(folder / f, map_location="cpu", weights_only=False)["global_step"]
+             for f in ("last.ckpt", "best.ckpt")}  # fmt: skip
+    assert steps == {"last.ckpt": 6, "best.ckpt": 2}
