@@ -14,6 +14,7 @@ Calling a processor runs both: ``processor(*inputs, **options)``; inputs may be 
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 from torch import Tensor, nn
@@ -31,7 +32,13 @@ class Processor(nn.Module):
         raise NotImplementedError
 
     def forward(self, *inputs: Tensor, **kwargs) -> Tensor:
-        names = inspect.signature(self.get_controls).parameters
+        names = _control_inputs(type(self))
         named = {k: v for k, v in kwargs.items() if k in names}
         options = {k: v for k, v in kwargs.items() if k not in names}
         return self.get_signal(**self.get_controls(*inputs, **named), **options)
+
+
+@functools.cache
+def _control_inputs(cls: type) -> frozenset[str]:
+    """The parameter names of `cls.get_controls` (read once per class, not once per call)."""
+    return frozenset(inspect.signature(cls.get_controls).parameters) - {"self"}
