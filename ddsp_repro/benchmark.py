@@ -25,6 +25,7 @@ Cases:
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import resource
@@ -37,9 +38,20 @@ from dataclasses import dataclass
 
 import torch
 
+from ddsp_repro import native
 from ddsp_repro.provenance import cpu_name
+from ddsp_repro.timing import collect, stage
 
-__all__ = ["CASES", "BenchmarkOptions", "crepe_bf16_rows", "header", "run_benchmarks", "table_row"]
+__all__ = [
+    "CASES",
+    "BenchmarkOptions",
+    "breakdown_table",
+    "crepe_bf16_rows",
+    "header",
+    "matmul_gflops",
+    "run_benchmarks",
+    "table_row",
+]
 
 SR = 16000
 
@@ -88,20 +100,9 @@ def _synth_case(backward: bool, opts) -> dict[str, Callable[[], object]]:
     return {"fast": make("auto"), "reference": make("reference")}
 
 
-def _plain_spectral_loss(audio, target, fft_sizes=(2048, 1024, 512, 256, 128, 64)):
-    loss = 0.0
-    for size in fft_sizes:
-        window = torch.hann_window(size, device=audio.device)
-        hop = size // 4
-        mags = []
-        for x in (audio, target):
-            n_frames = -(-x.shape[-1] // hop)
-            x = torch.nn.functional.pad(x, (0, (n_frames - 1) * hop + size - x.shape[-1]))
-            frames = x.unfold(-1, size, hop) * window
-            mags.append(torch.fft.rfft(frames).abs())
-        loss = loss + (mags[0] - mags[1]).abs().mean()
-        loss = loss + (torch.log(mags[0] + 1e-5) - torch.log(mags[1] + 1e-5)).abs().mean()
-    return loss
+def _paths(fast: bool):
+    """The fast paths as they are, or every one of them replaced by its plain reference."""
+    return contextlib.nullcontext() if fast else native.disabled()
 
 
 def _loss_case(backward: bool, opts) -> dict[str, Callable[[], object]]:
@@ -111,19 +112,19 @@ def _loss_case(backward: bool, opts) -> dict[str, Callable[[], object]]:
     n = int(opts.seconds * SR)
     audio = (0.1 * torch.randn(opts.batch, n, generator=g)).to(opts.device).requires_grad_(backward)
     target = (0.1 * torch.randn(opts.batch, n, generator=g)).to(opts.device)
-    fast_loss = MultiScaleSpectralLoss()
+    loss_fn = MultiScaleSpectralLoss()
 
-    def make(fn):
+    def make(fast: bool):
         def step():
-            with torch.set_grad_enabled(backward):
-                value = fn(audio, target)
+            with _paths(fast), torch.set_grad_enabled(backward):
+                value = loss_fn(audio, target)
                 if backward:
                     value.backward()
             return value
 
         return step
 
-    return {"fast": make(fast_loss), "reference": make(_plain_spectral_loss)}
+    return {"fast": make(True), "reference": make(False)}
 
 
 def _crepe_case(opts) -> dict[str, Callable[[], object]]:
@@ -138,6 +139,8 @@ def _crepe_case(opts) -> dict[str, Callable[[], object]]:
     return {
         "fast": lambda: compute_f0(clip, crepe_model="full", viterbi=True),
         "reference": lambda: activations(frames, crepe_model="full"),
+        # the network's FLOPs, counted on 10 of the 1000 frames (every frame costs the same)
+        "flops": lambda: 100 * _matmul_flops(lambda: activations(frames[:10], crepe_model="full")),
     }
 
 
@@ -165,67 +168,77 @@ def _noise_reverb_case(which: str, backward: bool, opts) -> dict[str, Callable[[
     return {"fast": step}
 
 
-def _train_step_case(opts) -> dict[str, Callable[[], object]]:
-    """One optimisation step of supervised_nsynth (6.99M parameters): forward, multi-scale spectral
-    loss, backward, gradient clipping at 3.0 and an Adam update, at the paper's batch."""
-    from ddsp_repro.losses import MultiScaleSpectralLoss
-    from ddsp_repro.models import Autoencoder, AutoencoderConfig
+def _train_step_case(preset: str, opts) -> dict[str, Callable[[], object]]:
+    """One optimisation step of `preset` as `RunModule.training_step` and the Trainer run it: random
+    crop of 4 s examples to the preset's window, forward, losses, backward, global-norm clipping and
+    the preset's optimiser, at the preset's batch size."""
+    from dataclasses import replace
 
+    from ddsp_repro.training.module import DATA_FRAMES, DATA_SAMPLES, module_for
+    from ddsp_repro.training.presets import get_preset
+
+    config = get_preset(preset)
+    n = config.data.batch_size
     g = torch.Generator().manual_seed(0)
-    n_frames, n_samples = int(opts.seconds * 250), int(opts.seconds * SR)
-    audio = (0.1 * torch.randn(opts.batch, n_samples, generator=g)).to(opts.device)
-    f0 = (100 + 500 * torch.rand(opts.batch, 1, generator=g)).expand(opts.batch, n_frames).to(opts.device)
-    loudness = (-60 + 30 * torch.rand(opts.batch, n_frames, generator=g)).to(opts.device)
-    loss_fn = MultiScaleSpectralLoss()
+    f0 = 110 + 330 * torch.rand(n, 1, generator=g)
+    tone = 0.3 * torch.sin(2 * torch.pi * f0 * torch.arange(DATA_SAMPLES) / SR)
+    batch = {
+        "audio": tone + 0.01 * torch.randn(n, DATA_SAMPLES, generator=g),
+        "f0_hz": f0.expand(n, DATA_FRAMES).contiguous(),
+        "loudness_db": -60 + 30 * torch.rand(n, DATA_FRAMES, generator=g),
+    }
+    batch = {k: v.to(opts.device) for k, v in batch.items()}
 
-    def make(implementation: str):
+    def make(fast: bool):
+        model = config.model if fast else replace(config.model, synth_implementation="reference")
         torch.manual_seed(0)
-        config = AutoencoderConfig(
-            n_samples=n_samples, n_frames=n_frames, synth_implementation=implementation
-        )
-        model = Autoencoder(config).to(opts.device)
-        optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
+        module = module_for(replace(config, model=model)).to(opts.device).train()
+        optimizer = module.configure_optimizers()["optimizer"]
 
         def step():
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(audio, f0, loudness)["audio"], audio)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 3.0)
-            optimizer.step()
+            with _paths(fast):
+                with stage("optimiser"):
+                    optimizer.zero_grad(set_to_none=True)
+                cropped = module.crop(batch, random=True)
+                loss = module.losses(cropped, module.step_generator(opts.device, salt=1))["loss"]
+                with stage("backward"):
+                    loss.backward()
+                with stage("optimiser"):
+                    module.configure_gradient_clipping(optimizer)
+                    optimizer.step()
             return loss
 
         return step
 
-    return {"fast": make("auto"), "reference": make("reference")}
+    return {"fast": make(True), "reference": make(False)}
 
 
-def _gru_case(in_features: int, hidden: int, opts) -> dict[str, Callable[[], object]]:
-    """Forward + backward of a GRU over the frames: the paper's TF1 Keras cell as ddsp-repro runs
-    it (one autograd function over the sequence) against `torch.nn.GRU` (the TF2 cell) of the
-    same size. Different cells, same work: the first must not cost more than the second."""
+def _gru_case(cell: str, in_features: int, hidden: int, opts) -> dict[str, Callable[[], object]]:
+    """Forward + backward of one GRU layer over 1000 frames at batch 8 (the CPU presets' batch)."""
     from ddsp_repro.models.gru import GRU
 
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(opts.batch, int(opts.seconds * 250), in_features, generator=g).to(opts.device)
+    x = torch.randn(8, int(opts.seconds * 250), in_features, generator=g).to(opts.device)
+    torch.manual_seed(0)
+    gru = GRU(in_features, hidden, cell).to(opts.device)
+    inputs = x.clone().requires_grad_(True)
 
-    def make(cell: str):
-        torch.manual_seed(0)
-        gru = GRU(in_features, hidden, cell).to(opts.device)
-        inputs = x.clone().requires_grad_(True)
-
+    def make(fast: bool):
         def step():
-            out = gru(inputs)
-            out.square().mean().backward()
+            with _paths(fast):
+                out = gru(inputs)
+                out.square().mean().backward()
             return out
 
         return step
 
-    return {"fast": make("v1"), "reference": make("v2")}
+    return {"fast": make(True), "reference": make(False)}
 
 
 CASES = {
-    "gru fwd+bwd decoder 1536->512": lambda o: _gru_case(1536, 512, o),
-    "gru fwd+bwd tiny 2->256": lambda o: _gru_case(2, 256, o),
+    "gru v1 fwd+bwd tiny 2->256": lambda o: _gru_case("v1", 2, 256, o),
+    "gru v2 fwd+bwd tiny 2->256": lambda o: _gru_case("v2", 2, 256, o),
+    "gru v1 fwd+bwd decoder 1024->512": lambda o: _gru_case("v1", 1024, 512, o),
     "synth fwd": lambda o: _synth_case(False, o),
     "synth fwd+bwd": lambda o: _synth_case(True, o),
     "loss fwd": lambda o: _loss_case(False, o),
@@ -234,9 +247,42 @@ CASES = {
     "noise fwd+bwd": lambda o: _noise_reverb_case("noise", True, o),
     "reverb fwd": lambda o: _noise_reverb_case("reverb", False, o),
     "reverb fwd+bwd": lambda o: _noise_reverb_case("reverb", True, o),
-    "train step supervised_nsynth": _train_step_case,
+    "train step tiny_violin_cpu": lambda o: _train_step_case("tiny_violin_cpu", o),
+    "train step solo_violin_cpu": lambda o: _train_step_case("solo_violin_cpu", o),
+    "train step supervised_nsynth_cpu": lambda o: _train_step_case("supervised_nsynth_cpu", o),
     "crepe full 4 s": _crepe_case,
 }
+SLOW = ("crepe", "train")  # cases timed `crepe_repeats` times
+PARTS = ("encoders", "decoder MLPs", "GRU", "synths", "reverb", "loss", "backward", "optimiser")
+
+
+def matmul_gflops(opts: BenchmarkOptions, size: int = 2048, repeats: int = 5) -> float:
+    """The machine's float32 matrix-product rate: a size x size product, median of `repeats`."""
+    a, b = (torch.randn(size, size, device=opts.device) for _ in range(2))
+    times = _time_interleaved({"mm": lambda: a @ b}, repeats, opts.device)["mm"]
+    return 2 * size**3 / statistics.median(times) / 1e9
+
+
+def _matmul_flops(step: Callable[[], object]) -> int:
+    """Matrix-product and convolution FLOPs of one call (forward and backward)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        step()
+    return counter.get_total_flops()
+
+
+def _parts(step: Callable[[], object], device: str) -> dict[str, float]:
+    """Seconds of one call by `timing.stage`, plus ``other`` (everything outside a stage)."""
+    with collect(sync_cuda=device.startswith("cuda")) as parts:
+        _sync(device)
+        start = time.perf_counter()
+        step()
+        _sync(device)
+        total = time.perf_counter() - start
+    parts = dict(parts)
+    parts["other"] = max(0.0, total - sum(parts.values()))
+    return parts
 
 
 def _time_interleaved(
@@ -266,29 +312,45 @@ def header(opts: BenchmarkOptions) -> list[str]:
     """The lines above the table: versions, machine, sizes, and the table's head."""
     return [
         f"ddsp-repro benchmarks | torch {torch.__version__} | {opts.threads} thread(s) | {opts.device} | "
-        f"{cpu_name()} | batch {opts.batch} x {opts.seconds:g} s, {opts.harmonics} harmonics",
-        "| case | fast s | reference s | ratio | fast peak MB | reference peak MB |",
-        "|---|---|---|---|---|---|",
+        f"{cpu_name()} | batch {opts.batch} x {opts.seconds:g} s, {opts.harmonics} harmonics "
+        "(GRU and train-step cases: their own batch)",
+        "| case | fast s | reference s | ratio | fast GFLOP/s | of matmul | fast peak MB "
+        "| reference peak MB |",
+        "|---|---|---|---|---|---|---|---|",
     ]
 
 
 def run_benchmarks(opts: BenchmarkOptions) -> Iterator[dict]:
-    """Each selected case's row (median seconds, ratio, peak memory), as soon as it is measured."""
+    """The matrix-product rate, then each selected case's row (median seconds, ratio, GFLOP/s,
+    peak memory and, for train steps, the per-part seconds), as soon as it is measured."""
     torch.set_num_threads(opts.threads)
+    rate = matmul_gflops(opts)
+    yield {
+        "case": "matmul 2048x2048 (the machine's rate)",
+        "fast_s": 2 * 2048**3 / rate / 1e9,
+        "gflops": rate,
+    }
     for case, build in CASES.items():
         if opts.only and opts.only not in case:
             continue
-        repeats = opts.crepe_repeats if case.startswith(("crepe", "train")) else opts.repeats
-        times = _time_interleaved(build(opts), repeats, opts.device)
+        steps = build(opts)
+        count = steps.pop("flops", None)
+        repeats = opts.crepe_repeats if case.startswith(SLOW) else opts.repeats
+        times = _time_interleaved(steps, repeats, opts.device)
         med = {v: statistics.median(t) for v, t in times.items()}
         mem = {v: _peak_memory_mb(case, v, opts) for v in times}
+        flops = count() if count else _matmul_flops(steps.get("reference", steps["fast"]))
         row = {"case": case, "runs": repeats, "fast_s": med["fast"], "fast_peak_mb": mem["fast"]}
+        if flops:
+            row.update(gflops=flops / med["fast"] / 1e9, of_matmul=flops / med["fast"] / 1e9 / rate)
         if "reference" in med:
             row.update(
                 reference_s=med["reference"],
                 reference_peak_mb=mem["reference"],
                 ratio=med["reference"] / med["fast"],
             )
+        if case.startswith("train"):
+            row["parts"] = {variant: _parts(step, opts.device) for variant, step in steps.items()}
         yield row
 
 
@@ -298,8 +360,28 @@ def table_row(row: dict) -> str:
 
     return (
         f"| {row['case']} | {cell('fast_s', '.3f')} | {cell('reference_s', '.3f')} | "
-        f"{cell('ratio', '.2f')} | {cell('fast_peak_mb', '.0f')} | {cell('reference_peak_mb', '.0f')} |"
+        f"{cell('ratio', '.2f')} | {cell('gflops', '.1f')} | {cell('of_matmul', '.2f')} | "
+        f"{cell('fast_peak_mb', '.0f')} | {cell('reference_peak_mb', '.0f')} |"
     )
+
+
+def breakdown_table(row: dict) -> list[str]:
+    """Markdown lines: one train step's seconds by part, fast against reference (one timed call
+    each, after the table's runs; "other" is what no stage covers: cropping, glue)."""
+    fast, reference = row["parts"]["fast"], row["parts"]["reference"]
+    lines = [f"{row['case']}, by part:", "| part | fast s | reference s | ratio | share of fast step |"]
+    lines.append("|---|---|---|---|---|")
+    total = sum(fast.values())
+    for part in (*PARTS, "other"):
+        f, r = fast.get(part, 0.0), reference.get(part, 0.0)
+        if f == 0.0 and r == 0.0:
+            continue
+        ratio = f"{r / f:.2f}" if f > 0 else "-"
+        lines.append(f"| {part} | {f:.3f} | {r:.3f} | {ratio} | {f / total:.0%} |")
+    lines.append(
+        f"| total | {total:.3f} | {sum(reference.values()):.3f} | {sum(reference.values()) / total:.2f} | |"
+    )
+    return lines
 
 
 def crepe_bf16_rows(opts: BenchmarkOptions, models: tuple[str, ...] = ("tiny", "full")) -> Iterator[str]:

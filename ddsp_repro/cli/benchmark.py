@@ -23,7 +23,8 @@ def benchmark(
     """Time each case's fast path and its reference alternately in this process; print the table.
 
     Peak memory is measured in a fresh process per variant. Nothing here is a test: it prints
-    figures (median seconds, reference / fast ratio, peak MB) to compare within one run.
+    figures (median seconds, reference / fast ratio, achieved GFLOP/s beside a 2048 x 2048 matrix
+    product, peak MB, and each train step by part) to compare within one run.
 
     Args:
         options: sizes, threads, device and the cases run (``--only synth``).
@@ -32,7 +33,7 @@ def benchmark(
         models: the CREPE sizes of `crepe_bf16`.
     """
     from ddsp_repro.audio import write_json_atomic
-    from ddsp_repro.benchmark import crepe_bf16_rows, header, run_benchmarks, table_row
+    from ddsp_repro.benchmark import breakdown_table, crepe_bf16_rows, header, run_benchmarks, table_row
 
     if crepe_bf16:
         for line in crepe_bf16_rows(options, models):
@@ -44,6 +45,9 @@ def benchmark(
     for row in run_benchmarks(options):
         rows.append(row)
         print(table_row(row), flush=True)
+    for row in rows:
+        if "parts" in row:
+            print("\n" + "\n".join(breakdown_table(row)), flush=True)
     for row in rows:
         if row["case"].startswith("crepe"):
             overhead = row["fast_s"] / row["reference_s"]

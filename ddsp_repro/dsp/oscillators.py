@@ -253,13 +253,13 @@ def _harmonic_sum_chunked(
 
 
 class _FusedHarmonicSum(torch.autograd.Function):
-    """The C kernel (`native.load_kernel`) with its hand-written backward."""
+    """The C kernel (`native.kernel`) with its hand-written backward."""
 
     @staticmethod
     def forward(ctx, phase, f0_hz, amps, hop, sample_rate, window):  # noqa: D102
-        from ddsp_repro.native import load_kernel
+        from ddsp_repro.native import kernel
 
-        lib = load_kernel()
+        lib = kernel()
         phase, f0_hz, amps = phase.contiguous(), f0_hz.contiguous(), amps.contiguous()
         batch, n_frames, n_harmonics = amps.shape
         out = torch.empty(batch, n_frames * hop, dtype=amps.dtype)
@@ -315,9 +315,9 @@ class _FusedHarmonicSum(torch.autograd.Function):
 
 def fused_kernel_available() -> bool:
     """Whether the compiled CPU kernel can be used on this machine."""
-    from ddsp_repro.native import load_kernel
+    from ddsp_repro.native import kernel
 
-    return load_kernel() is not None
+    return kernel() is not None
 
 
 IMPLEMENTATIONS = ("auto", "fused", "chunked", "reference")

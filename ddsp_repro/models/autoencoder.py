@@ -22,6 +22,7 @@ from ddsp_repro.models.layers import FrameGrid, keras_init_
 from ddsp_repro.models.networks import MfccZEncoder, RnnFcDecoder
 from ddsp_repro.models.resnet import ResnetF0Encoder
 from ddsp_repro.synths import FilteredNoiseSynth, HarmonicSynth
+from ddsp_repro.timing import stage
 
 __all__ = ["Autoencoder", "AutoencoderConfig"]
 
@@ -101,12 +102,14 @@ class Autoencoder(nn.Module):
         (``f0_hz`` is the f0 the synth played), all batch-first.
         """
         f0_scaled = None
-        if self.f0_encoder is not None:
-            f0_scaled, f0_hz = self.f0_encoder(audio, self.config.n_frames)
-            f0_hz = f0_hz[..., 0]
-        elif f0_hz is None:
+        if self.f0_encoder is None and f0_hz is None:
             raise ValueError("this model is conditioned on f0_hz; pass it")
-        return self.synthesize(f0_hz, loudness_db, self.encode(audio), noise_generator, f0_scaled, noise)
+        with stage("encoders"):
+            if self.f0_encoder is not None:
+                f0_scaled, f0_hz = self.f0_encoder(audio, self.config.n_frames)
+                f0_hz = f0_hz[..., 0]
+            z = self.encode(audio)
+        return self.synthesize(f0_hz, loudness_db, z, noise_generator, f0_scaled, noise)
 
     def encode(self, audio: Tensor) -> Tensor | None:
         """``z [batch, n_frames, z_dims]`` of ``audio [batch, n_samples]`` (None without a z encoder)."""
@@ -141,15 +144,17 @@ class Autoencoder(nn.Module):
             dtype = torch.promote_types(raw["amplitudes"].dtype, torch.float32)
             raw = {k: v.to(dtype) for k, v in raw.items()}
             f0 = f0.to(dtype)
-            harmonic_controls = self.harmonic.get_controls(
-                raw["amplitudes"], raw["harmonic_distribution"], f0
-            )
-            noise_controls = self.noise.get_controls(raw["noise_magnitudes"])
-            harmonic = self.harmonic.get_signal(**harmonic_controls)
-            noise = self.noise.get_signal(**noise_controls, noise=noise, generator=noise_generator)
-            dry = harmonic + noise
+            with stage("synths"):
+                harmonic_controls = self.harmonic.get_controls(
+                    raw["amplitudes"], raw["harmonic_distribution"], f0
+                )
+                noise_controls = self.noise.get_controls(raw["noise_magnitudes"])
+                harmonic = self.harmonic.get_signal(**harmonic_controls)
+                noise = self.noise.get_signal(**noise_controls, noise=noise, generator=noise_generator)
+                dry = harmonic + noise
             out = {"harmonic": harmonic, "noise": noise, "dry": dry, **harmonic_controls, **noise_controls}
-            out["audio"] = self.reverb(dry) if self.reverb is not None else dry
+            with stage("reverb"):
+                out["audio"] = self.reverb(dry) if self.reverb is not None else dry
         if z is not None:
             out["z"] = z
         return out

@@ -8,6 +8,7 @@ from torch import Tensor, nn
 from ddsp_repro.dsp import compute_mfcc, resample
 from ddsp_repro.models.gru import GRU
 from ddsp_repro.models.layers import FcStack, InstanceNormalize
+from ddsp_repro.timing import stage
 
 __all__ = ["MfccZEncoder", "RnnFcDecoder"]
 
@@ -81,14 +82,16 @@ class RnnFcDecoder(nn.Module):
 
     def forward(self, f0_scaled: Tensor, ld_scaled: Tensor, z: Tensor | None = None) -> dict[str, Tensor]:
         """Inputs ``[batch, n_frames, 1]`` (and ``z [batch, n_frames, z_dims]``) -> raw outputs by name."""
-        f, ld = self.f_stack(f0_scaled), self.l_stack(ld_scaled)
-        parts = [f, ld]
-        if self.z_stack is not None:
-            if z is None:
-                raise ValueError("this decoder was built with z_dims and needs z")
-            parts.append(self.z_stack(z))
-        x = self.rnn(torch.cat(parts, dim=-1))
-        x = self.dense_out(self.out_stack(torch.cat([f, ld, x], dim=-1)))
+        if self.z_stack is not None and z is None:
+            raise ValueError("this decoder was built with z_dims and needs z")
+        with stage("decoder MLPs"):
+            f, ld = self.f_stack(f0_scaled), self.l_stack(ld_scaled)
+            parts = [f, ld] if self.z_stack is None else [f, ld, self.z_stack(z)]
+            x = torch.cat(parts, dim=-1)
+        with stage("GRU"):
+            x = self.rnn(x)
+        with stage("decoder MLPs"):
+            x = self.dense_out(self.out_stack(torch.cat([f, ld, x], dim=-1)))
         return dict(
             zip(
                 [name for name, _ in self.output_splits],

@@ -8,6 +8,8 @@ callers use the equivalent pure-PyTorch path.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ctypes
 import functools
 import hashlib
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from ddsp_repro.audio import atomic_path
 
-__all__ = ["cache_dir", "load_kernel"]
+__all__ = ["cache_dir", "disabled", "enabled", "kernel", "load_kernel"]
 
 _SOURCE = Path(__file__).with_name("harmonic_kernel.c")
 _FLAG_SETS = (
@@ -28,6 +30,31 @@ _FLAG_SETS = (
     ["-O3", "-fopenmp"],
     ["-O3"],
 )
+
+
+_DISABLED = contextvars.ContextVar("ddsp_repro_native_disabled", default=False)
+
+
+@contextlib.contextmanager
+def disabled():
+    """Within this block every fast path steps aside for its plain-PyTorch reference: the compiled
+    kernels and the hand-written backward passes (benchmark references, agreement tests)."""
+    token = _DISABLED.set(True)
+    try:
+        yield
+    finally:
+        _DISABLED.reset(token)
+
+
+def enabled() -> bool:
+    """False inside `disabled()`."""
+    return not _DISABLED.get()
+
+
+def kernel() -> ctypes.CDLL | None:
+    """The kernel library for a caller to use now: None inside `disabled()` or if it cannot be
+    built (`load_kernel`)."""
+    return None if _DISABLED.get() else load_kernel()
 
 
 def cache_dir() -> Path:

@@ -20,6 +20,7 @@ import torchmetrics
 from torch import Tensor
 
 from ddsp_repro.losses import MultiScaleSpectralLoss, PretrainedCREPEEmbeddingLoss
+from ddsp_repro.timing import stage
 from ddsp_repro.training.config import (
     DDSPRunConfig,
     RunConfig,
@@ -173,7 +174,7 @@ class DDSPModule(RunModule):
     def losses(self, batch: dict, noise_generator: torch.Generator) -> dict[str, Tensor]:
         out = self(batch, noise_generator)
         target = batch["audio"].float()
-        with torch.autocast(self.device.type, enabled=False):
+        with torch.autocast(self.device.type, enabled=False), stage("loss"):
             terms = {"spectral_loss": self.spectral_loss(out["audio"], target)}
             if self.crepe_loss is not None:
                 terms["crepe_loss"] = self.crepe_loss(out["audio"], target)

@@ -1,0 +1,21 @@
+"""The benchmark's machinery (its figures are printed, never asserted)."""
+
+from ddsp_repro.benchmark import CASES, BenchmarkOptions, _matmul_flops, _parts, breakdown_table
+
+
+def test_train_step_case_runs_both_paths_and_breaks_down_by_part():
+    steps = CASES["train step tiny_violin_cpu"](BenchmarkOptions())
+    parts = {variant: _parts(step, "cpu") for variant, step in steps.items()}
+    for variant in ("fast", "reference"):
+        assert {"GRU", "synths", "reverb", "loss", "backward", "optimiser"} <= set(parts[variant])
+        assert all(seconds >= 0 for seconds in parts[variant].values())
+    lines = breakdown_table({"case": "train step tiny_violin_cpu", "parts": parts})
+    assert lines[0].startswith("train step tiny_violin_cpu") and lines[-1].startswith("| total |")
+    assert any(line.startswith("| GRU |") for line in lines)
+
+
+def test_matmul_flops_counts_matrix_products():
+    import torch
+
+    a, b = torch.randn(8, 16), torch.randn(16, 4)
+    assert _matmul_flops(lambda: a @ b) == 2 * 8 * 16 * 4
