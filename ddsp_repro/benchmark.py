@@ -140,7 +140,7 @@ def _crepe_case(opts) -> dict[str, Callable[[], object]]:
         "fast": lambda: compute_f0(clip, crepe_model="full", viterbi=True),
         "reference": lambda: activations(frames, crepe_model="full"),
         # the network's FLOPs, counted on 10 of the 1000 frames (every frame costs the same)
-        "flops": lambda: 100 * _matmul_flops(lambda: activations(frames[:10], crepe_model="full")),
+        "flops": lambda: 100 * _matmul_flops(lambda: activations(frames[0, :10], crepe_model="full")),
     }
 
 

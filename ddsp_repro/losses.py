@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import torch
 from torch import Tensor, nn
 
+from ddsp_repro import native
 from ddsp_repro.dsp import core, spectral
 
 __all__ = ["MultiScaleSpectralLoss", "PretrainedCREPEEmbeddingLoss", "crepe_embedding"]
@@ -31,6 +32,54 @@ def _check_pair(audio: Tensor, target_audio: Tensor) -> None:
         )
 
 
+class _FusedSpectralL1(torch.autograd.Function):
+    """``mean(mag_w |m - T| + logmag_w |log(m + eps) - log(T + eps)|)`` with m = |spec| and
+    T = |target_spec|, from the C kernel, which writes d loss / d spec in the same pass
+    (`spectral_kernel.c`)."""
+
+    @staticmethod
+    def forward(ctx, spec: Tensor, target_spec: Tensor, mag_w: float, logmag_w: float) -> Tensor:  # noqa: D102
+        pairs = torch.view_as_real(spec.contiguous())
+        target_pairs = torch.view_as_real(target_spec.contiguous())
+        grad = torch.empty_like(pairs)
+        row_len = spec.shape[-1]
+        n_rows = spec.numel() // row_len
+        row_sums = torch.empty(n_rows, 2, dtype=torch.float64)
+        native.load_kernel("spectral").spectral_l1(
+            pairs.data_ptr(),
+            target_pairs.data_ptr(),
+            grad.data_ptr(),
+            row_sums.data_ptr(),
+            n_rows,
+            row_len,
+            mag_w,
+            logmag_w,
+            1.0 / spec.numel(),
+            spectral.LOG_EPS,
+            torch.get_num_threads(),
+        )
+        ctx.save_for_backward(torch.view_as_complex(grad))
+        sums = row_sums.sum(0) / spec.numel()
+        return (mag_w * sums[0] + logmag_w * sums[1]).to(pairs.dtype)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_loss: Tensor):  # noqa: D102
+        (grad,) = ctx.saved_tensors
+        return grad * grad_loss, None, None, None
+
+
+def _fused_term(loss_type: str, audio: Tensor, target_audio: Tensor) -> bool:
+    """Whether one scale's L1 terms can come from the C kernel (CPU float32, target without grad)."""
+    return (
+        loss_type == "L1"
+        and audio.device.type == "cpu"
+        and audio.dtype == torch.float32
+        and not target_audio.requires_grad
+        and native.kernel("spectral") is not None
+    )
+
+
 class MultiScaleSpectralLoss(nn.Module):
     """Multi-scale spectral loss: a sum over FFT sizes of magnitude and log-magnitude L1 terms.
 
@@ -39,6 +88,11 @@ class MultiScaleSpectralLoss(nn.Module):
     S are STFT magnitudes with a periodic Hann window, 75% overlap and end padding; the means run
     over batch, frames and bins (the official v0.0.6 `SpectralLoss` with the paper's weights).
     The loss is symmetric in its two arguments.
+
+    On the CPU in float32 with an L1 loss and a target that needs no gradient, each scale's two
+    terms and their gradient come from one fused pass over the spectrum (`_FusedSpectralL1`),
+    so the magnitudes, logs and differences are never materialised for autograd; elsewhere (and
+    inside `native.disabled()`) the same maths runs as plain PyTorch.
     """
 
     def __init__(
@@ -60,6 +114,13 @@ class MultiScaleSpectralLoss(nn.Module):
         """Scalar loss between ``[batch, n_samples]`` signals."""
         _check_pair(audio, target_audio)
         loss = audio.new_zeros(())
+        if _fused_term(self.loss_type, audio, target_audio):
+            for size in self.fft_sizes:
+                with torch.no_grad():
+                    target_spec = spectral.stft(target_audio, size, self.overlap)
+                spec = spectral.stft(audio, size, self.overlap)
+                loss = loss + _FusedSpectralL1.apply(spec, target_spec, self.mag_weight, self.logmag_weight)
+            return loss
         for size in self.fft_sizes:
             mag = spectral.compute_mag(audio, size, self.overlap)
             target_mag = spectral.compute_mag(target_audio, size, self.overlap)

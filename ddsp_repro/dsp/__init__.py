@@ -27,6 +27,7 @@ from ddsp_repro.dsp.filtering import (
     frequency_filter,
     frequency_impulse_response,
     get_fft_size,
+    overlap_add,
 )
 from ddsp_repro.dsp.oscillators import (
     get_harmonic_frequencies,
@@ -67,6 +68,7 @@ __all__ = [
     "db_to_power",
     "exp_sigmoid",
     "fft_convolve",
+    "overlap_add",
     "frequency_filter",
     "frequency_impulse_response",
     "get_fft_size",

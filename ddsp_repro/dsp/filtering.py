@@ -22,6 +22,7 @@ __all__ = [
     "frequency_filter",
     "frequency_impulse_response",
     "get_fft_size",
+    "overlap_add",
 ]
 
 
@@ -99,18 +100,36 @@ def fft_convolve(
     frames = F.pad(audio, (0, pad)).reshape(batch, n_ir_frames, frame_size)
 
     fft_size = get_fft_size(frame_size, ir_size)
+    if impulse_response.stride(0) == 0:  # one IR broadcast over the batch (a learned reverb): one FFT
+        impulse_response = impulse_response[:1]
     spectrum = torch.fft.rfft(frames, n=fft_size) * torch.fft.rfft(impulse_response, n=fft_size)
     blocks = torch.fft.irfft(spectrum, n=fft_size)  # [batch, n_frames, fft_size]
-
-    # Overlap-add with hop = frame_size.
-    out_size = (n_ir_frames - 1) * frame_size + fft_size
-    audio_out = F.fold(
-        blocks.transpose(1, 2),
-        output_size=(1, out_size),
-        kernel_size=(1, fft_size),
-        stride=(1, frame_size),
-    ).reshape(batch, out_size)
+    audio_out = overlap_add(blocks, frame_size)
     return crop_and_compensate_delay(audio_out, audio_size, ir_size, padding, delay_compensation)
+
+
+def overlap_add(blocks: Tensor, hop: int) -> Tensor:
+    """Sum ``[batch, n_blocks, block_size]`` blocks placed every `hop` samples ->
+    ``[batch, (n_blocks - 1) * hop + block_size]``.
+
+    When the block size is a multiple of the hop (the FFT convolutions here), each block is cut
+    into hop-long pieces and each piece position is added as one shifted slice, a few large adds;
+    otherwise `F.fold` does it.
+    """
+    batch, n_blocks, block_size = blocks.shape
+    out_size = (n_blocks - 1) * hop + block_size
+    if n_blocks == 1:
+        return blocks[:, 0]
+    if block_size % hop:
+        return F.fold(
+            blocks.transpose(1, 2), output_size=(1, out_size), kernel_size=(1, block_size), stride=(1, hop)
+        ).reshape(batch, out_size)
+    n_pieces = block_size // hop
+    pieces = blocks.reshape(batch, n_blocks, n_pieces, hop)
+    out = blocks.new_zeros(batch, n_blocks + n_pieces - 1, hop)
+    for q in range(n_pieces):
+        out[:, q : q + n_blocks] += pieces[:, :, q]
+    return out.reshape(batch, out_size)
 
 
 def apply_window_to_impulse_response(

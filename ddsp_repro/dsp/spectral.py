@@ -15,7 +15,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ddsp_repro import native
 from ddsp_repro.dsp.core import DB_RANGE, LD_RANGE, as_batch, check_finite, power_to_db
+from ddsp_repro.dsp.filtering import overlap_add
 
 __all__ = [
     "a_weighting",
@@ -34,7 +36,10 @@ __all__ = [
 PAPER_REF_DB = 20.7  # A-weighted white noise of amplitude 1 at n_fft 2048 (paper-era loudness).
 
 
-def safe_log(x: Tensor, eps: float = 1e-5) -> Tensor:
+LOG_EPS = 1e-5  # the paper-era floor of every log-magnitude
+
+
+def safe_log(x: Tensor, eps: float = LOG_EPS) -> Tensor:
     """``log(x + eps)``: the paper-era log used for log-magnitudes and log-mels."""
     return torch.log(x + eps)
 
@@ -92,11 +97,45 @@ def stft(audio: Tensor, frame_size: int = 2048, overlap: float = 0.75, pad_end: 
 def _frames_rfft(audio: Tensor, frame_size: int, hop: int) -> Tensor:
     """Windowed frames -> rFFT, ``[batch, n_frames, frame_size // 2 + 1]``.
 
-    Same numbers as ``torch.stft(center=False)``; framing with `unfold` and one batched rFFT
-    measured about 10% faster and 15% leaner in the spectral loss's backward pass on CPU.
+    Same numbers as ``torch.stft(center=False)``. Framing with `unfold` and one batched rFFT;
+    when a gradient is needed, `_WindowedFramesRFFT` gives it by one inverse real FFT and an
+    overlap-add instead of autograd's complex FFT and scatter (the plain autograd path inside
+    `native.disabled()`).
     """
     window = _hann(frame_size, audio.dtype, str(audio.device))
+    if audio.requires_grad and torch.is_grad_enabled() and native.enabled():
+        return _WindowedFramesRFFT.apply(audio, window, hop)
     return torch.fft.rfft(audio.unfold(-1, frame_size, hop) * window)
+
+
+class _WindowedFramesRFFT(torch.autograd.Function):
+    """``rfft(frames(audio) * window)`` with a hand-written backward.
+
+    For ``y = rfft(x)`` of length n and PyTorch's convention for complex gradients g, the gradient
+    of x is ``Re sum_k g_k exp(2 pi i k t / n)``, which is ``n * irfft(g')`` with the bins that
+    have a mirror image (all but DC and Nyquist) halved in g'. Then the window, and the frames'
+    overlap-add back onto the signal.
+    """
+
+    @staticmethod
+    def forward(ctx, audio: Tensor, window: Tensor, hop: int) -> Tensor:  # noqa: D102
+        ctx.save_for_backward(window)
+        ctx.hop, ctx.n_samples = hop, audio.shape[-1]
+        return torch.fft.rfft(audio.unfold(-1, window.shape[0], hop) * window)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad: Tensor):  # noqa: D102
+        (window,) = ctx.saved_tensors
+        n = window.shape[0]
+        grad = grad.clone()
+        grad[..., 1 : (n + 1) // 2] *= 0.5
+        grad_frames = torch.fft.irfft(grad, n=n) * (n * window)
+        lead = grad_frames.shape[:-2]
+        grad_audio = overlap_add(grad_frames.reshape(-1, *grad_frames.shape[-2:]), ctx.hop)
+        grad_audio = grad_audio.reshape(*lead, -1)
+        missing = ctx.n_samples - grad_audio.shape[-1]  # samples past the last frame get no gradient
+        return F.pad(grad_audio, (0, missing)), None, None
 
 
 def compute_mag(audio: Tensor, size: int = 2048, overlap: float = 0.75, pad_end: bool = True) -> Tensor:

@@ -13,10 +13,13 @@ with one bias vector and Keras' gate order (z, r, c) in ``kernel [in, 3H]``,
 without reshuffling. Later releases use the TF2 cell (sigmoid gates, reset after the matmul, two
 biases), which is exactly `torch.nn.GRU`; ``cell="v2"`` uses it.
 
-The v1 recurrence runs as one autograd function over the whole sequence: the input projection is
-one matrix product over all frames, the loop does two matrix products a step forward and two
-backward, and the recurrent-weight gradients are one product each after the loop. Nothing is left
-for autograd to record per frame.
+Both recurrences run as one autograd function over the whole sequence: the input projection is
+one matrix product over all frames, the recurrent-weight gradients are one product each after the
+loop, and nothing is left for autograd to record per frame. On the CPU in float32 the loop itself
+is the fused C kernel (`native/gru_kernel.c`: per step one tiled product of the state with the
+recurrent kernel, the gates fused into it, and a hand-written backward); elsewhere (GPU, float64,
+no compiler, or inside `native.disabled()`) the v1 loop runs in PyTorch and the v2 cell is
+`torch.nn.GRU` itself. Both fused cells are checked against step-by-step autograd references.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import math
 
 import torch
 from torch import Tensor, nn
+
+from ddsp_repro import native
 
 __all__ = ["GRU", "GRU_CELLS", "hard_sigmoid"]
 
@@ -99,6 +104,95 @@ class _KerasV1Recurrence(torch.autograd.Function):
         return grad_xp, grad_u
 
 
+def _use_kernel(*tensors: Tensor) -> bool:
+    """Whether the C kernel runs these tensors (CPU float32, kernel available and enabled)."""
+    return all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors) and (
+        native.kernel("gru") is not None
+    )
+
+
+def _run_kernel(function: str, tensors: tuple[Tensor, ...], outputs: Tensor) -> None:
+    """Call ``gru_kernel.c``'s `function` on `tensors` (contiguous float32, referenced here for the
+    whole call) with the sizes of ``outputs [batch, n_steps, hidden]`` and torch's thread count."""
+    batch, n_steps, hidden = outputs.shape
+    pointers = [t.data_ptr() for t in tensors]
+    getattr(native.load_kernel("gru"), function)(*pointers, batch, n_steps, hidden, torch.get_num_threads())
+
+
+def _previous_states(outputs: Tensor) -> Tensor:
+    """``h_{t-1}`` for every step: the outputs shifted one step, the zero state first."""
+    return torch.cat([outputs.new_zeros(outputs.shape[0], 1, outputs.shape[2]), outputs[:, :-1]], dim=1)
+
+
+class _FusedKerasV1Recurrence(torch.autograd.Function):
+    """`_KerasV1Recurrence` as the C kernel: same inputs, outputs and gradients."""
+
+    @staticmethod
+    def forward(ctx, xp: Tensor, recurrent_kernel: Tensor) -> Tensor:  # noqa: D102
+        xp, recurrent_kernel = xp.contiguous(), recurrent_kernel.contiguous()
+        batch, n_steps, three_h = xp.shape
+        hidden = three_h // 3
+        outputs = xp.new_empty(batch, n_steps, hidden)
+        y_zr = xp.new_empty(batch, n_steps, 2 * hidden)  # 0.2 a + 0.5, before the clip
+        candidates = xp.new_empty(batch, n_steps, hidden)
+        _run_kernel("gru_v1_forward", (xp, recurrent_kernel, outputs, y_zr, candidates), outputs)
+        ctx.save_for_backward(recurrent_kernel, outputs, y_zr, candidates)
+        return outputs
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_outputs: Tensor) -> tuple[Tensor, Tensor]:  # noqa: D102
+        recurrent_kernel, outputs, y_zr, candidates = ctx.saved_tensors
+        batch, n_steps, hidden = outputs.shape
+        grad_outputs = grad_outputs.contiguous()
+        grad_xp = outputs.new_empty(batch, n_steps, 3 * hidden)
+        kernel_t = recurrent_kernel.t().contiguous()
+        _run_kernel("gru_v1_backward", (grad_outputs, kernel_t, outputs, y_zr, candidates, grad_xp), outputs)
+        h_prev = _previous_states(outputs)
+        reset = y_zr[..., hidden:].clamp(0.0, 1.0)
+        flat = grad_xp.reshape(-1, 3 * hidden)
+        grad_u = torch.cat(
+            [
+                h_prev.reshape(-1, hidden).t() @ flat[:, : 2 * hidden],
+                (reset * h_prev).reshape(-1, hidden).t() @ flat[:, 2 * hidden :],
+            ],
+            dim=1,
+        )
+        return grad_xp, grad_u
+
+
+class _FusedTorchGRURecurrence(torch.autograd.Function):
+    """`torch.nn.GRU`'s recurrence (gates r, z, n; ``weight_hh [3H, H]``, ``bias_hh [3H]``) as the
+    C kernel, from projected inputs ``xp = x weight_ih^T + bias_ih``."""
+
+    @staticmethod
+    def forward(ctx, xp: Tensor, weight_hh: Tensor, bias_hh: Tensor) -> Tensor:  # noqa: D102
+        xp, weight_hh, bias_hh = xp.contiguous(), weight_hh.contiguous(), bias_hh.contiguous()
+        batch, n_steps, three_h = xp.shape
+        hidden = three_h // 3
+        outputs = xp.new_empty(batch, n_steps, hidden)
+        gates = xp.new_empty(batch, n_steps, 3 * hidden)
+        hidden_n = xp.new_empty(batch, n_steps, hidden)
+        weight_t = weight_hh.t().contiguous()
+        _run_kernel("gru_v2_forward", (xp, weight_t, bias_hh, outputs, gates, hidden_n), outputs)
+        ctx.save_for_backward(weight_hh, outputs, gates, hidden_n)
+        return outputs
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_outputs: Tensor) -> tuple[Tensor, Tensor, Tensor]:  # noqa: D102
+        weight_hh, outputs, gates, hidden_n = ctx.saved_tensors
+        batch, n_steps, hidden = outputs.shape
+        grad_outputs = grad_outputs.contiguous()
+        grad_xp = outputs.new_empty(batch, n_steps, 3 * hidden)
+        grad_hp = outputs.new_empty(batch, n_steps, 3 * hidden)
+        tensors = (grad_outputs, weight_hh, outputs, gates, hidden_n, grad_xp, grad_hp)
+        _run_kernel("gru_v2_backward", tensors, outputs)
+        h_prev = _previous_states(outputs)
+        flat = grad_hp.reshape(-1, 3 * hidden)
+        return grad_xp, flat.t() @ h_prev.reshape(-1, hidden), flat.sum(0)
+
+
 def keras_v1_gru_reference(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor) -> Tensor:
     """The v1 cell written step by step with autograd (the plain reference the tests compare to)."""
     hidden = recurrent_kernel.shape[0]
@@ -158,8 +252,13 @@ class GRU(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if self.cell == "v2":
-            return self.rnn(x)[0]
+            rnn = self.rnn
+            if not _use_kernel(x, rnn.weight_hh_l0) or torch.is_autocast_enabled(x.device.type):
+                return rnn(x)[0]
+            xp = nn.functional.linear(x, rnn.weight_ih_l0, rnn.bias_ih_l0)
+            return _FusedTorchGRURecurrence.apply(xp, rnn.weight_hh_l0, rnn.bias_hh_l0)
         xp = torch.addmm(self.bias, x.reshape(-1, self.in_features), self.kernel)
         xp = xp.reshape(x.shape[0], x.shape[1], 3 * self.hidden)
         # Mixed precision: the recurrence runs in the projection's dtype.
-        return _KerasV1Recurrence.apply(xp, self.recurrent_kernel.to(xp.dtype))
+        recurrence = _FusedKerasV1Recurrence if _use_kernel(xp) else _KerasV1Recurrence
+        return recurrence.apply(xp, self.recurrent_kernel.to(xp.dtype))

@@ -1,9 +1,13 @@
-"""Build and load the fused CPU kernel for harmonic synthesis (`harmonic_kernel.c`).
+"""Build and load the fused CPU kernels: harmonic synthesis (`harmonic_kernel.c`), the GRU
+recurrences (`gru_kernel.c`) and one scale of the spectral loss (`spectral_kernel.c`).
 
-The kernel is plain C with OpenMP, compiled once with the system C compiler into a per-user cache
+Each kernel is plain C with OpenMP, compiled once with the system C compiler into a per-user cache
 (``$DDSP_REPRO_CACHE`` or ``~/.cache/ddsp_repro``; a few seconds, no torch headers) and loaded with
 ctypes. When no compiler is available, or ``DDSP_REPRO_NATIVE=0``, `load_kernel` returns None and
 callers use the equivalent pure-PyTorch path.
+
+Every kernel computes each output element in one thread, in a fixed order, so results do not
+depend on the thread count.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ from pathlib import Path
 
 from ddsp_repro.audio import atomic_path
 
-__all__ = ["cache_dir", "disabled", "enabled", "kernel", "load_kernel"]
+__all__ = ["KERNELS", "cache_dir", "disabled", "enabled", "kernel", "load_kernel"]
 
-_SOURCE = Path(__file__).with_name("harmonic_kernel.c")
+KERNELS = ("harmonic", "gru", "spectral")
 _FLAG_SETS = (
-    ["-O3", "-march=native", "-fopenmp"],
-    ["-O3", "-fopenmp"],
-    ["-O3"],
+    ["-O3", "-fno-math-errno", "-fno-trapping-math", "-march=native", "-fopenmp"],
+    ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fopenmp"],
+    ["-O3", "-fno-math-errno", "-fno-trapping-math"],
 )
 
 
@@ -51,10 +55,10 @@ def enabled() -> bool:
     return not _DISABLED.get()
 
 
-def kernel() -> ctypes.CDLL | None:
-    """The kernel library for a caller to use now: None inside `disabled()` or if it cannot be
-    built (`load_kernel`)."""
-    return None if _DISABLED.get() else load_kernel()
+def kernel(name: str = "harmonic") -> ctypes.CDLL | None:
+    """The library of kernel `name` for a caller to use now: None inside `disabled()` or if it
+    cannot be built (`load_kernel`)."""
+    return None if _DISABLED.get() else load_kernel(name)
 
 
 def cache_dir() -> Path:
@@ -70,10 +74,10 @@ def _cpu_signature() -> str:
         return platform.processor()
 
 
-def _compile(compiler: str, flags: list[str], target: Path) -> bool:
+def _compile(compiler: str, flags: list[str], source: Path, target: Path) -> bool:
     try:  # a half-written library is never loaded; processes compiling at once do not collide
         with atomic_path(target, unique=True) as partial:
-            cmd = [compiler, *flags, "-fPIC", "-shared", str(_SOURCE), "-o", str(partial), "-lm"]
+            cmd = [compiler, *flags, "-fPIC", "-shared", str(source), "-o", str(partial), "-lm"]
             if subprocess.run(cmd, capture_output=True, text=True).returncode != 0:
                 raise _CompileFailed
     except _CompileFailed:
@@ -85,33 +89,48 @@ class _CompileFailed(Exception):
     pass
 
 
-@functools.lru_cache(maxsize=1)
-def load_kernel() -> ctypes.CDLL | None:
-    """The compiled kernel library, or None if it cannot be built here."""
+@functools.cache
+def load_kernel(name: str = "harmonic") -> ctypes.CDLL | None:
+    """The compiled library of kernel `name` (one of `KERNELS`), or None if it cannot be built here."""
+    if name not in KERNELS:
+        raise ValueError(f"no kernel {name!r}; kernels: {KERNELS}")
     if os.environ.get("DDSP_REPRO_NATIVE", "1") == "0":
         return None
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
     if compiler is None:
         return None
-    source = _SOURCE.read_bytes()
+    path = Path(__file__).with_name(f"{name}_kernel.c")
+    source = path.read_bytes()
     for flags in _FLAG_SETS:
         key = hashlib.sha256(source + " ".join(flags).encode() + _cpu_signature().encode()).hexdigest()[:16]
-        target = cache_dir() / f"harmonic_kernel_{key}.so"
-        if not target.exists() and not _compile(compiler, flags, target):
+        target = cache_dir() / f"{name}_kernel_{key}.so"
+        if not target.exists() and not _compile(compiler, flags, path, target):
             continue
         try:
             lib = ctypes.CDLL(str(target))
         except OSError as exc:  # pragma: no cover - broken cache entry
             warnings.warn(f"could not load {target}: {exc}", stacklevel=2)
             continue
-        _declare(lib)
+        for function, argtypes in _SIGNATURES[name].items():
+            getattr(lib, function).argtypes = argtypes
+            getattr(lib, function).restype = None
         return lib
     return None
 
 
-def _declare(lib: ctypes.CDLL) -> None:
-    p, i, d = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
-    lib.harmonic_forward.argtypes = [p, p, p, p, i, i, i, i, d, i, i]
-    lib.harmonic_forward.restype = None
-    lib.harmonic_backward.argtypes = [p, p, p, p, p, p, p, i, i, i, i, d, i, i]
-    lib.harmonic_backward.restype = None
+_P, _I, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+_SIGNATURES = {
+    "harmonic": {
+        "harmonic_forward": [_P, _P, _P, _P, _I, _I, _I, _I, _D, _I, _I],
+        "harmonic_backward": [_P, _P, _P, _P, _P, _P, _P, _I, _I, _I, _I, _D, _I, _I],
+    },
+    "gru": {  # pointers, then batch, n_steps, hidden, n_threads
+        "gru_v1_forward": [_P] * 5 + [_I] * 4,
+        "gru_v1_backward": [_P] * 6 + [_I] * 4,
+        "gru_v2_forward": [_P] * 6 + [_I] * 4,
+        "gru_v2_backward": [_P] * 7 + [_I] * 4,
+    },
+    "spectral": {
+        "spectral_l1": [_P] * 4 + [ctypes.c_long, _I, _D, _D, _D, ctypes.c_float, _I],
+    },
+}

@@ -62,3 +62,20 @@ def test_fft_convolve_rejects_bad_frame_counts_and_batches():
         dsp.fft_convolve(torch.zeros(3, 100), torch.zeros(2, 10, 8))
     with pytest.raises(ValueError, match="NaN"):
         dsp.frequency_filter(torch.zeros(1, 100), torch.full((1, 10, 5), float("nan")))
+
+
+@pytest.mark.parametrize("n_blocks, block, hop", [(1, 32, 8), (7, 32, 8), (5, 30, 8), (6, 12, 12)])
+def test_overlap_add_matches_fold(n_blocks, block, hop):
+    blocks = torch.randn(3, n_blocks, block)
+    out_size = (n_blocks - 1) * hop + block
+    expected = torch.nn.functional.fold(
+        blocks.transpose(1, 2), output_size=(1, out_size), kernel_size=(1, block), stride=(1, hop)
+    ).reshape(3, out_size)
+    assert max_abs(dsp.overlap_add(blocks, hop), expected) < 1e-6
+
+
+def test_one_ir_broadcast_over_the_batch_convolves_every_example():
+    audio, ir = torch.randn(4, 3000), torch.randn(1, 500)
+    shared = dsp.fft_convolve(audio, ir.expand(4, -1), delay_compensation=0)
+    each = dsp.fft_convolve(audio, ir.repeat(4, 1), delay_compensation=0)
+    assert max_abs(shared, each) < 1e-5

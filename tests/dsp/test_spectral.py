@@ -97,3 +97,27 @@ def test_loudness_bad_input():
         dsp.compute_loudness(torch.full((1, 16000), float("nan")))
     with pytest.raises(ValueError, match="semantics"):
         dsp.compute_loudness(torch.zeros(1, 16000), semantics="v3")
+
+
+@pytest.mark.parametrize("size, hop, n_samples", [(8, 2, 37), (7, 3, 30), (16, 4, 64)])
+def test_windowed_frames_rfft_backward_is_the_exact_gradient(size, hop, n_samples):
+    from ddsp_repro.dsp.spectral import _WindowedFramesRFFT
+
+    window = torch.hann_window(size, dtype=torch.float64)
+    audio = torch.randn(2, n_samples, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda x: _WindowedFramesRFFT.apply(x, window, hop), (audio,))
+
+
+def test_stft_gradient_matches_autograd_of_the_plain_framing():
+    from ddsp_repro import native
+
+    audio = torch.randn(3, 3000, requires_grad=True)
+    weights = torch.randn(3, 24, 257)  # any real function of the complex spectrum (24 frames)
+    grads = []
+    for context in (torch.enable_grad, native.disabled):
+        audio.grad = None
+        with context():
+            spec = dsp.stft(audio, 512, 0.75)
+            (weights * spec.real + weights.flip(1) * spec.imag).sum().backward()
+        grads.append(audio.grad.clone())
+    assert max_abs(grads[0], grads[1]) <= 1e-5 * grads[1].abs().max()

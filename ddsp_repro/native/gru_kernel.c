@@ -1,0 +1,277 @@
+/* Fused GRU recurrences over a whole sequence: forward and hand-written backward, float32.
+ *
+ * The input projection (x W + b for every frame) and the weight gradients are single large
+ * matrix products done by the caller; what is left here is the part that cannot be batched over
+ * time: per step a product of the [batch, H] state with the recurrent kernel and the gates'
+ * elementwise maths, fused into that product's epilogue. Every output column is computed by one
+ * thread, in a fixed order over k, so the results do not depend on the number of threads. Tiles
+ * are dealt out column-major: each thread owns a slice of the recurrent kernel's columns for the
+ * whole batch, so its slice stays in its own cache from step to step.
+ *
+ * Cells (H hidden units, batch-major arrays [batch, T, ...] with row stride T * width):
+ *
+ * "v1", TF1 Keras (gate order z, r, c; recurrent kernel U [H, 3H]):
+ *   y_zr = 0.2 (xp_zr + h U_zr) + 0.5,  z, r = clip(y_zr, 0, 1)
+ *   c    = tanh(xp_c + (r h) U_c),       h'   = c + z (h - c)
+ *
+ * "v2", torch.nn.GRU / TF2 Keras reset_after (gate order r, z, n; W_hh [3H, H], b_hh [3H]):
+ *   hp   = h W_hh^T + b_hh,  r = sigmoid(xp_r + hp_r),  z = sigmoid(xp_z + hp_z)
+ *   n    = tanh(xp_n + r hp_n),  h' = (1 - z) n + z h
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TR 4  /* batch rows per tile */
+#define TC 16 /* output columns per tile: two 8-float vectors */
+
+typedef float v8 __attribute__((vector_size(32))); /* GCC/Clang vectors: AVX where the CPU has it */
+
+static inline v8 load8(const float *p) {
+  v8 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+
+/* w [K, N] (row stride ldw) repacked tile by tile: tile j holds columns 16 j .. 16 j + 15 as
+ * [K][16], zero beyond N, so that a tile's product streams through contiguous memory. */
+static float *pack_columns(const float *w, long ldw, int K, int N) {
+  const int n_tiles = (N + TC - 1) / TC;
+  float *packed = calloc((size_t)n_tiles * K * TC, sizeof(float));
+  for (int tile = 0; tile < n_tiles; ++tile)
+    for (int k = 0; k < K; ++k)
+      for (int c = 0; c < TC && tile * TC + c < N; ++c)
+        packed[((long)tile * K + k) * TC + c] = w[k * ldw + tile * TC + c];
+  return packed;
+}
+
+/* acc[r][c] = sum_k in[r, k] wp[k, c] for the `rows` (<= TR) input rows of a packed tile. */
+static void tile_product(const float *restrict in, long ldi, const float *restrict wp, int K, int rows,
+                         float acc[restrict TR][TC]) {
+  if (rows == TR) {
+    v8 a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
+    for (int k = 0; k < K; ++k) {
+      const v8 w0 = load8(wp + k * TC), w1 = load8(wp + k * TC + 8);
+      const float x0 = in[k], x1 = in[ldi + k], x2 = in[2 * ldi + k], x3 = in[3 * ldi + k];
+      a0 += x0 * w0, b0 += x0 * w1;
+      a1 += x1 * w0, b1 += x1 * w1;
+      a2 += x2 * w0, b2 += x2 * w1;
+      a3 += x3 * w0, b3 += x3 * w1;
+    }
+    const v8 sums[TR][2] = {{a0, b0}, {a1, b1}, {a2, b2}, {a3, b3}};
+    memcpy(acc, sums, sizeof(sums));
+    return;
+  }
+  for (int r = 0; r < rows; ++r) {
+    v8 a = {0}, b = {0};
+    for (int k = 0; k < K; ++k) {
+      const float x = in[r * ldi + k];
+      a += x * load8(wp + k * TC), b += x * load8(wp + k * TC + 8);
+    }
+    memcpy(acc[r], &a, sizeof a);
+    memcpy(acc[r] + 8, &b, sizeof b);
+  }
+}
+
+static inline float clip01(float y) { return y < 0.f ? 0.f : (y > 1.f ? 1.f : y); }
+/* d clip(0.2 a + 0.5) / da, as autograd's clamp: the slope passes where 0 <= y <= 1. */
+static inline float hard_slope(float y) { return (y >= 0.f && y <= 1.f) ? 0.2f : 0.f; }
+static inline float sigmoidf(float x) { return 1.f / (1.f + expf(-x)); }
+
+#define N_TILES(n) (((n) + TC - 1) / TC)
+#define ROW_TILES(b) (((b) + TR - 1) / TR)
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+
+/* Work-shared loop over the TR x TC tiles of a [B, N] result, column-major (see the top): sets
+ * b0, j0 (the tile's first row and column) and rows, cols (its valid extent). */
+#define FOR_TILES(B, N, b0, j0, rows, cols)                                                        \
+  _Pragma("omp for schedule(static)") for (int tile = 0; tile < ROW_TILES(B) * N_TILES(N); ++tile) \
+    for (int b0 = (tile % ROW_TILES(B)) * TR, j0 = (tile / ROW_TILES(B)) * TC,                       \
+             rows = MIN(TR, (B)-b0), cols = MIN(TC, (N)-j0), once = 1;                               \
+         once; once = 0)
+
+/* h_{t-1} of row b: out[b, t - 1] (stride T H), or the zero state at t = 0. */
+#define PREV(out, zeros, t, T, H) ((t) > 0 ? (out) + (long)((t)-1) * (H) : (zeros))
+#define PREV_LD(t, T, H) ((t) > 0 ? (long)(T) * (H) : (long)(H))
+
+void gru_v1_forward(const float *xp, const float *U, float *out, float *y_zr, float *c_all, int B, int T,
+                    int H, int n_threads) {
+  float *zeros = calloc((size_t)B * H, sizeof(float));
+  float *rh = malloc(sizeof(float) * B * H);
+  float *p_zr = pack_columns(U, 3 * H, H, 2 * H), *p_c = pack_columns(U + 2 * H, 3 * H, H, H);
+  const long lx = (long)T * 3 * H, lo = (long)T * H, ly = (long)T * 2 * H;
+#pragma omp parallel num_threads(n_threads)
+  for (int t = 0; t < T; ++t) {
+    const float *h = PREV(out, zeros, t, T, H);
+    const long lh = PREV_LD(t, T, H);
+    /* z and r: [B, 2H] */
+    FOR_TILES(B, 2 * H, b0, j0, rows, cols) {
+      float acc[TR][TC];
+      tile_product(h + b0 * lh, lh, p_zr + (long)j0 * H, H, rows, acc);
+      for (int r = 0; r < rows; ++r) {
+        const long b = b0 + r;
+        for (int c = 0; c < cols; ++c) {
+          const int j = j0 + c;
+          const float y = 0.2f * (xp[b * lx + (long)t * 3 * H + j] + acc[r][c]) + 0.5f;
+          y_zr[b * ly + (long)t * 2 * H + j] = y;
+          if (j >= H) rh[b * H + j - H] = clip01(y) * h[b * lh + j - H];
+        }
+      }
+    }
+    /* candidate and new state: [B, H] */
+    FOR_TILES(B, H, b0, j0, rows, cols) {
+      float acc[TR][TC];
+      tile_product(rh + b0 * H, H, p_c + (long)j0 * H, H, rows, acc);
+      for (int r = 0; r < rows; ++r) {
+        const long b = b0 + r;
+        for (int c = 0; c < cols; ++c) {
+          const int j = j0 + c;
+          const float cand = tanhf(xp[b * lx + (long)t * 3 * H + 2 * H + j] + acc[r][c]);
+          const float z = clip01(y_zr[b * ly + (long)t * 2 * H + j]);
+          const float hp = h[b * lh + j];
+          out[b * lo + (long)t * H + j] = cand + z * (hp - cand);
+          c_all[b * lo + (long)t * H + j] = cand;
+        }
+      }
+    }
+  }
+  free(zeros);
+  free(rh);
+  free(p_zr);
+  free(p_c);
+}
+
+/* grad_xp [B, T, 3H] from grad_out [B, T, H]; UT = U^T [3H, H]. */
+void gru_v1_backward(const float *grad_out, const float *UT, const float *out, const float *y_zr,
+                     const float *c_all, float *grad_xp, int B, int T, int H, int n_threads) {
+  float *zeros = calloc((size_t)B * H, sizeof(float));
+  float *dh = calloc((size_t)B * H, sizeof(float));   /* d loss / d h_t from later steps */
+  float *g = malloc(sizeof(float) * B * H);           /* dh + grad_out[t] */
+  float *part = malloc(sizeof(float) * B * H);        /* g z + d(rh) r */
+  float *p_c = pack_columns(UT + 2L * H * H, H, H, H), *p_zr = pack_columns(UT, H, 2 * H, H);
+  const long lx = (long)T * 3 * H, lo = (long)T * H, ly = (long)T * 2 * H;
+#pragma omp parallel num_threads(n_threads)
+  for (int t = T - 1; t >= 0; --t) {
+    const float *h = PREV(out, zeros, t, T, H);
+    const long lh = PREV_LD(t, T, H);
+#pragma omp for schedule(static)
+    for (int i = 0; i < B * H; ++i) {
+      const long b = i / H, j = i % H;
+      const float gi = dh[i] + grad_out[b * lo + (long)t * H + j];
+      const float y = y_zr[b * ly + (long)t * 2 * H + j], z = clip01(y);
+      const float cand = c_all[b * lo + (long)t * H + j];
+      float *gx = grad_xp + b * lx + (long)t * 3 * H;
+      g[i] = gi;
+      gx[2 * H + j] = gi * (1.f - z) * (1.f - cand * cand);
+      gx[j] = gi * (h[b * lh + j] - cand) * hard_slope(y);
+    }
+    /* d(rh) = da_c U_c^T, then the reset gate's gradient and the direct paths to h_{t-1} */
+    FOR_TILES(B, H, b0, k0, rows, cols) {
+      float acc[TR][TC];
+      tile_product(grad_xp + b0 * lx + (long)t * 3 * H + 2 * H, lx, p_c + (long)k0 * H, H, rows, acc);
+      for (int r = 0; r < rows; ++r) {
+        const long b = b0 + r;
+        for (int c = 0; c < cols; ++c) {
+          const int k = k0 + c;
+          const float yr = y_zr[b * ly + (long)t * 2 * H + H + k];
+          const float z = clip01(y_zr[b * ly + (long)t * 2 * H + k]);
+          grad_xp[b * lx + (long)t * 3 * H + H + k] = acc[r][c] * h[b * lh + k] * hard_slope(yr);
+          part[b * H + k] = g[b * H + k] * z + acc[r][c] * clip01(yr);
+        }
+      }
+    }
+    /* dh_{t-1} = part + da_zr U_zr^T */
+    FOR_TILES(B, H, b0, k0, rows, cols) {
+      float acc[TR][TC];
+      tile_product(grad_xp + b0 * lx + (long)t * 3 * H, lx, p_zr + (long)k0 * 2 * H, 2 * H, rows, acc);
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) dh[(b0 + r) * H + k0 + c] = part[(b0 + r) * H + k0 + c] + acc[r][c];
+    }
+  }
+  free(zeros);
+  free(dh);
+  free(g);
+  free(part);
+  free(p_c);
+  free(p_zr);
+}
+
+/* WT = W_hh^T [H, 3H]; gates [B, T, 3H] = (r, z, n); hpn [B, T, H] = (h W_hh^T + b_hh)_n. */
+void gru_v2_forward(const float *xp, const float *WT, const float *b_hh, float *out, float *gates, float *hpn,
+                    int B, int T, int H, int n_threads) {
+  float *zeros = calloc((size_t)B * H, sizeof(float));
+  float *hp = malloc(sizeof(float) * B * 3 * H);
+  float *p = pack_columns(WT, 3 * H, H, 3 * H);
+  const long lx = (long)T * 3 * H, lo = (long)T * H;
+#pragma omp parallel num_threads(n_threads)
+  for (int t = 0; t < T; ++t) {
+    const float *h = PREV(out, zeros, t, T, H);
+    const long lh = PREV_LD(t, T, H);
+    FOR_TILES(B, 3 * H, b0, j0, rows, cols) {
+      float acc[TR][TC];
+      tile_product(h + b0 * lh, lh, p + (long)j0 * H, H, rows, acc);
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) hp[(b0 + r) * 3 * H + j0 + c] = acc[r][c] + b_hh[j0 + c];
+    }
+#pragma omp for schedule(static)
+    for (int i = 0; i < B * H; ++i) {
+      const long b = i / H, j = i % H;
+      const float *x = xp + b * lx + (long)t * 3 * H, *p = hp + b * 3 * H;
+      float *gt = gates + b * lx + (long)t * 3 * H;
+      const float r = sigmoidf(x[j] + p[j]), z = sigmoidf(x[H + j] + p[H + j]);
+      const float n = tanhf(x[2 * H + j] + r * p[2 * H + j]);
+      gt[j] = r;
+      gt[H + j] = z;
+      gt[2 * H + j] = n;
+      hpn[b * lo + (long)t * H + j] = p[2 * H + j];
+      out[b * lo + (long)t * H + j] = (1.f - z) * n + z * h[b * lh + j];
+    }
+  }
+  free(zeros);
+  free(hp);
+  free(p);
+}
+
+/* grad_xp and grad_hp [B, T, 3H] (the latter for W_hh's and b_hh's gradients); W = W_hh [3H, H]. */
+void gru_v2_backward(const float *grad_out, const float *W, const float *out, const float *gates,
+                     const float *hpn, float *grad_xp, float *grad_hp, int B, int T, int H, int n_threads) {
+  float *zeros = calloc((size_t)B * H, sizeof(float));
+  float *dh = calloc((size_t)B * H, sizeof(float));
+  float *direct = malloc(sizeof(float) * B * H); /* g z: the path h_{t-1} -> h_t past the gates */
+  float *p = pack_columns(W, H, 3 * H, H);
+  const long lx = (long)T * 3 * H, lo = (long)T * H;
+#pragma omp parallel num_threads(n_threads)
+  for (int t = T - 1; t >= 0; --t) {
+    const float *h = PREV(out, zeros, t, T, H);
+    const long lh = PREV_LD(t, T, H);
+#pragma omp for schedule(static)
+    for (int i = 0; i < B * H; ++i) {
+      const long b = i / H, j = i % H;
+      const float gi = dh[i] + grad_out[b * lo + (long)t * H + j];
+      const float *gt = gates + b * lx + (long)t * 3 * H;
+      const float r = gt[j], z = gt[H + j], n = gt[2 * H + j];
+      const float dn = gi * (1.f - z) * (1.f - n * n);
+      const float dz = gi * (h[b * lh + j] - n) * z * (1.f - z);
+      const float dr = dn * hpn[b * lo + (long)t * H + j] * r * (1.f - r);
+      float *gx = grad_xp + b * lx + (long)t * 3 * H, *gp = grad_hp + b * lx + (long)t * 3 * H;
+      gx[j] = dr;
+      gx[H + j] = dz;
+      gx[2 * H + j] = dn;
+      gp[j] = dr;
+      gp[H + j] = dz;
+      gp[2 * H + j] = dn * r;
+      direct[i] = gi * z;
+    }
+    FOR_TILES(B, H, b0, k0, rows, cols) {
+      float acc[TR][TC];
+      tile_product(grad_hp + b0 * lx + (long)t * 3 * H, lx, p + (long)k0 * 3 * H, 3 * H, rows, acc);
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c)
+          dh[(b0 + r) * H + k0 + c] = direct[(b0 + r) * H + k0 + c] + acc[r][c];
+    }
+  }
+  free(zeros);
+  free(dh);
+  free(direct);
+  free(p);
+}
