@@ -1,23 +1,34 @@
 """Benchmark suite: fast paths against plain-PyTorch references of the same maths.
 
     ddsp-repro benchmark                        # everything, 1 thread (as the tests run)
-    ddsp-repro benchmark --threads 2 --only synth
+    ddsp-repro benchmark --threads 2 --only "train step"
     ddsp-repro benchmark --device cuda          # on a GPU machine
     python -m benchmarks.run ...                # the same
 
 For each case the fast path (A) and the reference (B) run alternately, A B A B ..., after one
-warm-up each, in this process; the table gives the median seconds of each, the ratio B / A, and
-the peak memory (VmHWM) of a separate process that runs only that variant once, so that one
-variant's allocations never count against the other. Nothing here is a test: it prints figures.
+warm-up each, in this process; the table gives the median seconds of each, the ratio B / A, the
+achieved GFLOP/s of the fast path (matrix products and convolutions only, counted by
+`torch.utils.flop_counter` on the reference) beside a 2048 x 2048 matrix product timed in the same
+run, and the peak memory (VmHWM) of a separate process that runs only that variant once, so that
+one variant's allocations never count against the other. Nothing here is a test: it prints figures.
+
+"Reference" is the same computation inside `native.disabled()`: every compiled kernel and
+hand-written backward steps aside for plain PyTorch (and the harmonic synth runs its
+``"reference"`` implementation).
 
 Cases:
+- gru v1 / v2 fwd+bwd: one GRU layer over 1000 frames at batch 8, the fused C recurrence against
+  its PyTorch path (the v1 cell's loop; `torch.nn.GRU` for v2).
 - synth fwd, synth fwd+bwd: harmonic synthesis at the paper's batch (16 x 4 s x 100 harmonics,
   16 kHz), `implementation="auto"` against `implementation="reference"`.
-- loss fwd, loss fwd+bwd: `MultiScaleSpectralLoss` against a plain loop over FFT sizes.
-- train step supervised_nsynth: forward, loss, backward, clipping and Adam for the 6.99M-parameter
-  supervised NSynth autoencoder, with the synth's fast path against its reference.
+- loss fwd, loss fwd+bwd: `MultiScaleSpectralLoss`, fused against plain.
 - noise, reverb: `FilteredNoiseSynth` (65 bands, 1000 frames) and a trainable 48,000-tap `Reverb`,
   absolute figures only.
+- train step PRESET: one optimisation step of tiny_violin_cpu, solo_violin_cpu or
+  supervised_nsynth_cpu exactly as training runs it (crop, forward, losses, backward, TF
+  global-norm clipping, TF1 Adam) at the preset's batch on 4 s examples, with a per-part breakdown
+  (`ddsp_repro.timing` stages: encoders, decoder MLPs, GRU, synths, reverb, loss, backward,
+  optimiser, and the rest).
 - crepe full 4 s: `compute_f0` (CREPE full, Viterbi, 1000 frames) against the bare network forward
   pass on the same frames; here "fast" is the whole pipeline, so the printed overhead
   (pipeline / bare network, target at most 1.1) is the figure that matters, not a speed-up.
