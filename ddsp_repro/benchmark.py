@@ -334,6 +334,8 @@ def header(opts: BenchmarkOptions) -> list[str]:
 def run_benchmarks(opts: BenchmarkOptions) -> Iterator[dict]:
     """The matrix-product rate, then each selected case's row (median seconds, ratio, GFLOP/s,
     peak memory and, for train steps, the per-part seconds), as soon as it is measured."""
+    if not any(opts.only in case for case in CASES):
+        raise ValueError(f"no benchmark case contains {opts.only!r}; cases: {', '.join(CASES)}")
     torch.set_num_threads(opts.threads)
     rate = matmul_gflops(opts)
     yield {

@@ -1,6 +1,15 @@
 """The benchmark's machinery (its figures are printed, never asserted)."""
 
-from ddsp_repro.benchmark import CASES, BenchmarkOptions, _matmul_flops, _parts, breakdown_table
+import pytest
+
+from ddsp_repro.benchmark import (
+    CASES,
+    BenchmarkOptions,
+    _matmul_flops,
+    _parts,
+    breakdown_table,
+    run_benchmarks,
+)
 
 
 def test_train_step_case_runs_both_paths_and_breaks_down_by_part():
@@ -19,3 +28,8 @@ def test_matmul_flops_counts_matrix_products():
 
     a, b = torch.randn(8, 16), torch.randn(16, 4)
     assert _matmul_flops(lambda: a @ b) == 2 * 8 * 16 * 4
+
+
+def test_an_unknown_case_is_a_clear_error():
+    with pytest.raises(ValueError, match="no benchmark case contains 'trian step'"):
+        next(run_benchmarks(BenchmarkOptions(only="trian step")))
