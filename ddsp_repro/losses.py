@@ -73,8 +73,8 @@ def _fused_term(loss_type: str, audio: Tensor, target_audio: Tensor) -> bool:
     """Whether one scale's L1 terms can come from the C kernel (CPU float32, target without grad)."""
     return (
         loss_type == "L1"
-        and audio.device.type == "cpu"
-        and audio.dtype == torch.float32
+        and audio.device.type == target_audio.device.type == "cpu"
+        and audio.dtype == target_audio.dtype == torch.float32
         and not target_audio.requires_grad
         and native.kernel("spectral") is not None
     )

@@ -92,6 +92,9 @@ def test_spectral_loss_falls_back_where_the_kernel_does_not_apply():
     with native.disabled():
         expected = l2(a, b)
     assert float(l2(a, b)) == pytest.approx(float(expected), rel=1e-6)
+    # a float64 target beside float32 audio takes the plain path too
+    mixed = MultiScaleSpectralLoss()(a, b.double())
+    assert float(mixed) == pytest.approx(float(MultiScaleSpectralLoss()(a.double(), b.double())), rel=1e-5)
     # a target that needs a gradient too (the loss is symmetric): both get one
     a_, b_ = a.clone().requires_grad_(True), b.clone().requires_grad_(True)
     MultiScaleSpectralLoss()(a_, b_).backward()
