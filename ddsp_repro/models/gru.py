@@ -41,6 +41,25 @@ def hard_sigmoid(x: Tensor) -> Tensor:
     return (0.2 * x + 0.5).clamp(0.0, 1.0)
 
 
+def _previous_states(outputs: Tensor) -> Tensor:
+    """``h_{t-1}`` for every step: the outputs shifted one step, the zero state first."""
+    return torch.cat([outputs.new_zeros(outputs.shape[0], 1, outputs.shape[2]), outputs[:, :-1]], dim=1)
+
+
+def _v1_recurrent_kernel_grad(h_prev: Tensor, reset: Tensor, grad_xp: Tensor) -> Tensor:
+    """d loss / d recurrent_kernel ``[H, 3H]`` of the v1 cell from every step's ``h_{t-1}``, reset
+    gate and pre-activation gradient: two products over all steps (z, r see h; c sees r h)."""
+    hidden = h_prev.shape[-1]
+    flat = grad_xp.reshape(-1, 3 * hidden)
+    return torch.cat(
+        [
+            h_prev.reshape(-1, hidden).t() @ flat[:, : 2 * hidden],
+            (reset * h_prev).reshape(-1, hidden).t() @ flat[:, 2 * hidden :],
+        ],
+        dim=1,
+    )
+
+
 class _KerasV1Recurrence(torch.autograd.Function):
     """``h_t`` for all t from projected inputs ``xp [batch, T, 3H]`` and ``U [H, 3H]``, h_0 = 0."""
 
@@ -72,7 +91,7 @@ class _KerasV1Recurrence(torch.autograd.Function):
         batch, n_steps, hidden = outputs.shape
         u_zr_t = recurrent_kernel[:, : 2 * hidden].t()
         u_c_t = recurrent_kernel[:, 2 * hidden :].t()
-        h_prev_all = torch.cat([outputs.new_zeros(batch, 1, hidden), outputs[:, :-1]], dim=1)
+        h_prev_all = _previous_states(outputs)
         # hard_sigmoid' = 0.2 inside (-2.5, 2.5), else 0
         slope = ((pre_zr > -2.5) & (pre_zr < 2.5)).to(outputs.dtype) * 0.2
         grad_xp = outputs.new_empty(batch, n_steps, 3 * hidden)
@@ -92,16 +111,7 @@ class _KerasV1Recurrence(torch.autograd.Function):
             grad_xp[:, t, hidden : 2 * hidden] = da_r
             grad_xp[:, t, 2 * hidden :] = da_c
             dh = dh * z + d_rh * r + torch.mm(grad_xp[:, t, : 2 * hidden], u_zr_t)
-        flat = grad_xp.reshape(-1, 3 * hidden)
-        r_all = gates[:, :, hidden : 2 * hidden]
-        grad_u = torch.cat(
-            [
-                h_prev_all.reshape(-1, hidden).t() @ flat[:, : 2 * hidden],
-                (r_all * h_prev_all).reshape(-1, hidden).t() @ flat[:, 2 * hidden :],
-            ],
-            dim=1,
-        )
-        return grad_xp, grad_u
+        return grad_xp, _v1_recurrent_kernel_grad(h_prev_all, gates[:, :, hidden : 2 * hidden], grad_xp)
 
 
 def _use_kernel(*tensors: Tensor) -> bool:
@@ -117,11 +127,6 @@ def _run_kernel(function: str, tensors: tuple[Tensor, ...], outputs: Tensor) -> 
     batch, n_steps, hidden = outputs.shape
     pointers = [t.data_ptr() for t in tensors]
     getattr(native.load_kernel("gru"), function)(*pointers, batch, n_steps, hidden, torch.get_num_threads())
-
-
-def _previous_states(outputs: Tensor) -> Tensor:
-    """``h_{t-1}`` for every step: the outputs shifted one step, the zero state first."""
-    return torch.cat([outputs.new_zeros(outputs.shape[0], 1, outputs.shape[2]), outputs[:, :-1]], dim=1)
 
 
 class _FusedKerasV1Recurrence(torch.autograd.Function):
@@ -148,17 +153,8 @@ class _FusedKerasV1Recurrence(torch.autograd.Function):
         grad_xp = outputs.new_empty(batch, n_steps, 3 * hidden)
         kernel_t = recurrent_kernel.t().contiguous()
         _run_kernel("gru_v1_backward", (grad_outputs, kernel_t, outputs, y_zr, candidates, grad_xp), outputs)
-        h_prev = _previous_states(outputs)
         reset = y_zr[..., hidden:].clamp(0.0, 1.0)
-        flat = grad_xp.reshape(-1, 3 * hidden)
-        grad_u = torch.cat(
-            [
-                h_prev.reshape(-1, hidden).t() @ flat[:, : 2 * hidden],
-                (reset * h_prev).reshape(-1, hidden).t() @ flat[:, 2 * hidden :],
-            ],
-            dim=1,
-        )
-        return grad_xp, grad_u
+        return grad_xp, _v1_recurrent_kernel_grad(_previous_states(outputs), reset, grad_xp)
 
 
 class _FusedTorchGRURecurrence(torch.autograd.Function):

@@ -94,6 +94,18 @@ static inline float sigmoidf(float x) { return 1.f / (1.f + expf(-x)); }
 #define PREV(out, zeros, t, T, H) ((t) > 0 ? (out) + (long)((t)-1) * (H) : (zeros))
 #define PREV_LD(t, T, H) ((t) > 0 ? (long)(T) * (H) : (long)(H))
 
+/* out[b, j] = add[b, j] + sum_k in[b, k] w[k, j] over a [B, N] result, inside a parallel region;
+ * `packed` is w after `pack_columns`, ld_add the row stride of `add` (0: one row, a bias). */
+static void product_plus(const float *in, long ldi, const float *packed, int K, int B, int N, const float *add,
+                         long ld_add, float *out) {
+  FOR_TILES(B, N, b0, j0, rows, cols) {
+    float acc[TR][TC];
+    tile_product(in + b0 * ldi, ldi, packed + (long)j0 * K, K, rows, acc);
+    for (int r = 0; r < rows; ++r)
+      for (int c = 0; c < cols; ++c) out[(b0 + r) * N + j0 + c] = add[(b0 + r) * ld_add + j0 + c] + acc[r][c];
+  }
+}
+
 void gru_v1_forward(const float *xp, const float *U, float *out, float *y_zr, float *c_all, int B, int T,
                     int H, int n_threads) {
   float *zeros = calloc((size_t)B * H, sizeof(float));
@@ -181,12 +193,7 @@ void gru_v1_backward(const float *grad_out, const float *UT, const float *out, c
       }
     }
     /* dh_{t-1} = part + da_zr U_zr^T */
-    FOR_TILES(B, H, b0, k0, rows, cols) {
-      float acc[TR][TC];
-      tile_product(grad_xp + b0 * lx + (long)t * 3 * H, lx, p_zr + (long)k0 * 2 * H, 2 * H, rows, acc);
-      for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) dh[(b0 + r) * H + k0 + c] = part[(b0 + r) * H + k0 + c] + acc[r][c];
-    }
+    product_plus(grad_xp + (long)t * 3 * H, lx, p_zr, 2 * H, B, H, part, H, dh);
   }
   free(zeros);
   free(dh);
@@ -207,12 +214,7 @@ void gru_v2_forward(const float *xp, const float *WT, const float *b_hh, float *
   for (int t = 0; t < T; ++t) {
     const float *h = PREV(out, zeros, t, T, H);
     const long lh = PREV_LD(t, T, H);
-    FOR_TILES(B, 3 * H, b0, j0, rows, cols) {
-      float acc[TR][TC];
-      tile_product(h + b0 * lh, lh, p + (long)j0 * H, H, rows, acc);
-      for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c) hp[(b0 + r) * 3 * H + j0 + c] = acc[r][c] + b_hh[j0 + c];
-    }
+    product_plus(h, lh, p, H, B, 3 * H, b_hh, 0, hp);
 #pragma omp for schedule(static)
     for (int i = 0; i < B * H; ++i) {
       const long b = i / H, j = i % H;
@@ -262,13 +264,7 @@ void gru_v2_backward(const float *grad_out, const float *W, const float *out, co
       gp[2 * H + j] = dn * r;
       direct[i] = gi * z;
     }
-    FOR_TILES(B, H, b0, k0, rows, cols) {
-      float acc[TR][TC];
-      tile_product(grad_hp + b0 * lx + (long)t * 3 * H, lx, p + (long)k0 * 3 * H, 3 * H, rows, acc);
-      for (int r = 0; r < rows; ++r)
-        for (int c = 0; c < cols; ++c)
-          dh[(b0 + r) * H + k0 + c] = direct[(b0 + r) * H + k0 + c] + acc[r][c];
-    }
+    product_plus(grad_hp + (long)t * 3 * H, lx, p, 3 * H, B, H, direct, H, dh);
   }
   free(zeros);
   free(dh);
