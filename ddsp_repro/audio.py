@@ -1,7 +1,7 @@
 """Audio in and out, once for the whole package: load, check, write a WAV, write any file atomically.
 
 - `load_audio`: mono float32 at a given rate from anything libsndfile reads, with a named error
-  (`AudioFileError`) for unreadable, empty, NaN or silent files.
+  (`AudioFileError`) for unreadable, empty, NaN, silent or DC-only files.
 - `audio_problem` / `check_audio`: the one test of whether audio is fit to hear (NaN or infinite
   samples, silence below -80 dBFS, a peak beyond full scale).
 - `write_wav`: the one WAV writer, with an explicit policy for peaks beyond full scale.
@@ -189,7 +189,8 @@ def load_audio(path: str | Path, sample_rate: int = 16000, pcm_scale: str = "ful
     float files are not affected there either way.
 
     Raises:
-        AudioFileError: unreadable/truncated file, NaN or infinite samples, or silence.
+        AudioFileError: unreadable/truncated file, NaN or infinite samples, silence, or a constant
+            (DC-only) signal.
     """
     import soundfile as sf
 
@@ -211,4 +212,6 @@ def load_audio(path: str | Path, sample_rate: int = 16000, pcm_scale: str = "ful
         raise AudioFileError(path, "holds NaN or infinite samples")
     if problem and problem.startswith("is silent"):
         raise AudioFileError(path, "silent (peak below -80 dBFS)")
+    if float(np.abs(mono - mono.mean()).max()) < RECORDING_SILENCE_PEAK:
+        raise AudioFileError(path, "DC only (a constant offset, no sound)")
     return resample_audio(mono, int(file_rate), int(sample_rate))

@@ -29,6 +29,7 @@ def commands() -> dict[str, Callable]:
         "results": evaluate.results,
         "regression": evaluate.regression,
         "build-data": data.build_data,
+        "inspect": data.inspect,
         "prepare": data.prepare,
         "import-magenta": data.import_magenta,
         "synthesis-demo": demos.synthesis_demo,

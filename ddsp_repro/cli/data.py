@@ -1,4 +1,4 @@
-"""``ddsp-repro build-data``, ``ddsp-repro prepare`` and ``ddsp-repro import-magenta``."""
+"""``ddsp-repro build-data``, ``inspect``, ``prepare`` and ``import-magenta``."""
 
 from __future__ import annotations
 
@@ -47,6 +47,34 @@ def build_data(
 
         result = build_violin(out, ViolinSpec(minutes=minutes, seed=seed), soundfont)
         print(f"wrote {result['tunes']} tunes, {result['seconds'] / 60:.1f} minutes, to {out}")
+
+
+def inspect(
+    folder: Positional[Path],
+    out: Path | None = None,
+    crepe_model: Literal["tiny", "full"] = "tiny",
+) -> None:
+    """Check a folder of recordings before training on it: amount, pitch, monophony, level.
+
+    Measures usable minutes and windows, skipped files by reason, sample rates and channels, the
+    pitch range and histogram (CREPE), the share of confidently pitched frames, how monophonic and
+    how percussive the material is, loudness range, clipping, silence, DC offset and float audio
+    beyond +-1, then gives a verdict with advice. Writes ``check.json`` and ``check.png`` (one page
+    to read at a glance) to `out`.
+
+    Args:
+        folder: the recordings (any rate, mono or stereo; wav/flac/ogg/mp3, searched recursively).
+        out: where the report and figure go (default: ``outputs/inspect/FOLDER-NAME``).
+        crepe_model: CREPE that tracks pitch (tiny is quick; full is the paper's).
+    """
+    from ddsp_repro.data.check import check_recordings, plot_check
+
+    out = out or Path("outputs/inspect") / folder.resolve().name
+    report = check_recordings(folder, crepe_model=crepe_model, progress=True)
+    report.save(out / "check.json")
+    plot_check(report, out / "check.png")
+    print("\n".join(report.lines()))
+    print(f"report: {out / 'check.json'}  figure: {out / 'check.png'}")
 
 
 def prepare(

@@ -3,8 +3,14 @@
 Each file is read, mixed to mono, resampled to 16 kHz and cut into 4 s windows with a 1 s hop (the
 last window zero-padded), as the official `prepare_tfrecord` does for the solo-instrument data.
 Files that cannot be used are skipped and counted by reason, never silently: unreadable or
-truncated files, files holding NaN or infinite samples, and silent files. A file shorter than one
-window becomes one zero-padded window, as officially, and is counted too.
+truncated files, files holding NaN or infinite samples, silent and DC-only files. A file shorter
+than one window becomes one zero-padded window, as officially, and is counted too. A float file
+whose samples go beyond +-1 is scaled to peak 1 (with a warning), so that the model never learns
+to play beyond full scale.
+
+Validation holds out whole files (chosen by a hash of the name, so the choice is stable). When that
+leaves no file on one side (a single long take, say), the last `valid_fraction` of every file is
+held out instead (each side cut into its own windows), so that no audio is on both sides.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ddsp_repro.audio import AudioFileError, load_audio
+from ddsp_repro.logs import get_logger
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -27,6 +34,8 @@ __all__ = [
 ]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+
+log = get_logger(__name__)
 
 
 def find_audio_files(folder: str | Path) -> list[Path]:
@@ -57,11 +66,17 @@ class RecordingWindows:
     splits: list[str]  # "train" or "valid" per window
     skipped: dict[str, list[Path]] = field(default_factory=dict)  # reason -> files
     padded_short_files: list[Path] = field(default_factory=list)
+    scaled_files: list[Path] = field(default_factory=list)  # float files beyond +-1, scaled to peak 1
+    held_out: str = "files"  # "files" or "tails" (the last part of every file)
 
     def summary(self) -> str:
         parts = [f"{len(self.audio)} windows from {len(set(self.files))} files"]
         if self.padded_short_files:
             parts.append(f"{len(self.padded_short_files)} shorter than a window (zero-padded)")
+        if self.scaled_files:
+            parts.append(f"{len(self.scaled_files)} beyond +-1 (scaled to peak 1)")
+        if self.held_out == "tails":
+            parts.append("validation: the last part of every file")
         for reason, paths in sorted(self.skipped.items()):
             names = ", ".join(p.name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
             parts.append(f"skipped {len(paths)} {reason}: {names}")
@@ -89,27 +104,48 @@ def scan_recordings(
         ValueError: no file was usable (the message lists why each was skipped).
     """
     window, hop = int(window_seconds * sample_rate), int(hop_seconds * sample_rate)
-    chunks, files, splits = [], [], []
+    loaded: list[tuple[Path, np.ndarray]] = []
     skipped: dict[str, list[Path]] = defaultdict(list)
     short: list[Path] = []
+    scaled: list[Path] = []
     for path in find_audio_files(folder):
         try:
             audio = load_audio(path, sample_rate, pcm_scale)
         except AudioFileError as exc:
             skipped[exc.reason.split(" (")[0]].append(path)
             continue
+        peak = float(np.abs(audio).max())
+        if peak > 1.0:
+            log.warning("%s: samples reach %.2f, beyond full scale; scaled to peak 1", path, peak)
+            audio = audio / peak
+            scaled.append(path)
         if len(audio) < window:
             short.append(path)
-        windows = split_windows(audio, window, hop)
-        chunks.append(windows)
-        files += [path] * len(windows)
-        splits += ["valid" if _heldout(path, valid_fraction) else "train"] * len(windows)
+        loaded.append((path, audio))
+    by_file = [_heldout(path, valid_fraction) for path, _ in loaded]
+    tails = valid_fraction > 0 and len(loaded) > 0 and (all(by_file) or not any(by_file))
+    chunks, files, splits = [], [], []
+    for (path, audio), valid in zip(loaded, by_file, strict=True):
+        if tails:  # train on the head of the file, validate on its tail: no sample on both sides
+            cut = int(round((1 - valid_fraction) * len(audio) / hop)) * hop
+            parts = [(audio[:cut], "train"), (audio[cut:], "valid")]
+        else:
+            parts = [(audio, "valid" if valid else "train")]
+        for part, label in parts:
+            if len(part) == 0:
+                continue
+            windows = split_windows(part, window, hop)
+            chunks.append(windows)
+            files += [path] * len(windows)
+            splits += [label] * len(windows)
     result = RecordingWindows(
         audio=np.concatenate(chunks) if chunks else np.zeros((0, window), np.float32),
         files=files,
         splits=splits,
         skipped=dict(skipped),
         padded_short_files=short,
+        scaled_files=scaled,
+        held_out="tails" if tails else "files",
     )
     if not chunks:
         raise ValueError(f"no usable recordings in {folder}: {result.summary()}")

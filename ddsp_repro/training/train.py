@@ -101,6 +101,19 @@ def _fixed_examples(datamodule: DDSPDataModule, n: int) -> dict:
     return collate(items)
 
 
+def _report_recordings_check(folder: str) -> None:
+    """Log the dataset check of the recordings behind a prepared folder (`data.check`), if any."""
+    from ddsp_repro.data.check import check_prepared
+
+    result = check_prepared(folder)
+    if result is None:
+        return
+    level = log.info if result["verdict"] == "ready" else log.warning
+    level("dataset check of the training recordings (`ddsp-repro inspect` draws it):")
+    for line in result["lines"]:
+        level("  %s", line)
+
+
 def _precision(requested: str, accelerator: str) -> str:
     if requested != "auto":
         return requested
@@ -137,6 +150,8 @@ def train(
 
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
     datamodule = make_datamodule(config)  # data problems surface before anything is written
+    if not is_child and config.data.source == "prepared" and config.data.train_dir:
+        _report_recordings_check(config.data.train_dir)
     examples = _fixed_examples(datamodule, config.logging.n_media_examples)
     if not is_child:
         run_dir.mkdir(parents=True, exist_ok=True)
