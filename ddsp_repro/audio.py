@@ -212,6 +212,6 @@ def load_audio(path: str | Path, sample_rate: int = 16000, pcm_scale: str = "ful
         raise AudioFileError(path, "holds NaN or infinite samples")
     if problem and problem.startswith("is silent"):
         raise AudioFileError(path, "silent (peak below -80 dBFS)")
-    if float(np.abs(mono - mono.mean()).max()) < RECORDING_SILENCE_PEAK:
+    if mono.size >= 1024 and float(np.abs(mono - mono.mean()).max()) < RECORDING_SILENCE_PEAK:
         raise AudioFileError(path, "DC only (a constant offset, no sound)")
     return resample_audio(mono, int(file_rate), int(sample_rate))

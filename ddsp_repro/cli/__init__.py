@@ -1,8 +1,8 @@
 """The command line: ``ddsp-repro COMMAND ...``, one typed app over the library.
 
 Every command is a typed function (tyro reads its signature and docstring for ``--help``); the
-functions live beside their layer's concerns (`train`, `evaluate`, `data`, `demos`, `sweep`,
-`benchmark`) and stay thin: parse, call the library, print what it returns. Expected failures
+functions live beside their layer's concerns (`train`, `evaluate`, `data`, `instrument`, `demos`,
+`sweep`, `benchmark`) and stay thin: parse, call the library, print what it returns. Expected failures
 (missing or bad input, stale caches) print one line and exit with status 2.
 
 The documented ``python -m`` commands (``experiments.run``, ``evals.run``, ...) are aliases that
@@ -20,7 +20,7 @@ __all__ = ["commands", "main", "run_command"]
 
 def commands() -> dict[str, Callable]:
     """Every command by its name on the command line."""
-    from ddsp_repro.cli import benchmark, data, demos, evaluate, sweep, train
+    from ddsp_repro.cli import benchmark, data, demos, evaluate, instrument, sweep, train
 
     return {
         "train": train.train,
@@ -31,6 +31,7 @@ def commands() -> dict[str, Callable]:
         "build-data": data.build_data,
         "inspect": data.inspect,
         "prepare": data.prepare,
+        "instrument": instrument.instrument,
         "import-magenta": data.import_magenta,
         "synthesis-demo": demos.synthesis_demo,
         "transfer": demos.transfer,

@@ -44,10 +44,20 @@ def synthesis_demo(out: Path = Path("outputs/demo"), seed: int = 0, crepe_model:
     print(json.dumps(result.summary, indent=2))
 
 
+def _model(checkpoint: Path | None, instrument: Path | None):
+    """The model named by ``--checkpoint`` or ``--instrument`` (exactly one of them)."""
+    from ddsp_repro.demos.common import load_model
+
+    if (checkpoint is None) == (instrument is None):
+        raise ValueError("give --checkpoint CKPT or --instrument FOLDER (one of them)")
+    return load_model(checkpoint or instrument)
+
+
 def transfer(
-    checkpoint: Path,
     input: Path,
-    out: Path,
+    out: Path = Path("outputs/transfer"),
+    checkpoint: Path | None = None,
+    instrument: Path | None = None,
     octave_shift: int | None = None,
     confidence: float = 0.5,
     quiet_db: float = 20.0,
@@ -61,9 +71,10 @@ def transfer(
     conditioning and output) and results.json. Any rate, channel count and length are accepted.
 
     Args:
-        checkpoint: a trained model conditioned on f0.
         input: the audio to transfer.
         out: the folder written.
+        checkpoint: a trained model conditioned on f0.
+        instrument: or a folder written by `ddsp-repro instrument`.
         octave_shift: octaves to shift the input's f0 (default: automatic, to the training data's pitch).
         confidence: CREPE confidence from which a frame counts as pitched.
         quiet_db: how much unpitched frames are lowered.
@@ -71,11 +82,10 @@ def transfer(
         match_loudness: match the input's loudness statistics to the training data's.
         crepe_model: CREPE for the input's and the output's f0.
     """
-    from ddsp_repro.demos.common import load_model
     from ddsp_repro.demos.sections import transfer_section
 
     section = transfer_section(
-        load_model(checkpoint),
+        _model(checkpoint, instrument),
         input,
         out,
         octave_shift=octave_shift,
@@ -89,7 +99,13 @@ def transfer(
     print(f"output: {out / section['files']['output']['path']}")
 
 
-def control(checkpoint: Path, out: Path, pairs: int = 4, crepe_model: Crepe = "tiny") -> None:
+def control(
+    out: Path,
+    pairs: int = 4,
+    crepe_model: Crepe = "tiny",
+    checkpoint: Path | None = None,
+    instrument: Path | None = None,
+) -> None:
     """Independent control and interpolation of f0, loudness and z on validation notes.
 
     Re-renders validation notes with f0 shifted, loudness offset, and f0 / loudness / z
@@ -98,32 +114,44 @@ def control(checkpoint: Path, out: Path, pairs: int = 4, crepe_model: Crepe = "t
 
     Args:
         checkpoint: a trained model conditioned on f0.
+        instrument: or a folder written by `ddsp-repro instrument`.
         out: the folder written.
         pairs: note pairs averaged over.
         crepe_model: CREPE that re-measures the outputs.
     """
-    from ddsp_repro.demos.common import load_model
     from ddsp_repro.demos.sections import control_section
 
-    _report(out, control_section(load_model(checkpoint), out, pairs, crepe_model))
+    _report(out, control_section(_model(checkpoint, instrument), out, pairs, crepe_model))
 
 
-def extrapolate(checkpoint: Path, out: Path, examples: int = 4, crepe_model: Crepe = "tiny") -> None:
+def extrapolate(
+    out: Path,
+    examples: int = 4,
+    crepe_model: Crepe = "tiny",
+    checkpoint: Path | None = None,
+    instrument: Path | None = None,
+) -> None:
     """Pitch extrapolation: validation phrases an octave below and above the training range.
 
     Args:
         checkpoint: a trained model conditioned on f0.
+        instrument: or a folder written by `ddsp-repro instrument`.
         out: the folder written.
         examples: validation phrases rendered.
         crepe_model: CREPE that measures what the model plays.
     """
-    from ddsp_repro.demos.common import load_model
     from ddsp_repro.demos.sections import extrapolation_section
 
-    _report(out, extrapolation_section(load_model(checkpoint), out, examples, crepe_model))
+    _report(out, extrapolation_section(_model(checkpoint, instrument), out, examples, crepe_model))
 
 
-def rooms(checkpoint: Path, out: Path, input: Path | None = None, inputs_dir: Path = INPUTS_DIR) -> None:
+def rooms(
+    out: Path,
+    input: Path | None = None,
+    inputs_dir: Path = INPUTS_DIR,
+    checkpoint: Path | None = None,
+    instrument: Path | None = None,
+) -> None:
     """Decomposition, dereverberation and room transfer (models with a learned reverb).
 
     Writes the harmonic, noise, reverb, wet and dry parts of a validation phrase, `input` put
@@ -131,16 +159,16 @@ def rooms(checkpoint: Path, out: Path, input: Path | None = None, inputs_dir: Pa
 
     Args:
         checkpoint: a trained solo_violin* or tiny_violin* model.
+        instrument: or a folder written by `ddsp-repro instrument`.
         out: the folder written.
         input: audio to put in the learned room (default: a speech clip).
         inputs_dir: where the offline speech clips are gathered.
     """
-    from ddsp_repro.demos.common import load_model
     from ddsp_repro.demos.inputs import speech_inputs
     from ddsp_repro.demos.sections import room_section
 
     other = input or speech_inputs(inputs_dir)[-1]
-    _report(out, room_section(load_model(checkpoint), other, out))
+    _report(out, room_section(_model(checkpoint, instrument), other, out))
 
 
 def demo_inputs(out: Path = INPUTS_DIR) -> None:

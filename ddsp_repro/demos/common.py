@@ -39,10 +39,23 @@ class Loaded:
         return self.config.name
 
 
+INSTRUMENT_CHECKPOINT = "model.ckpt"  # in a folder written by `ddsp-repro instrument`
+STATS = "data_stats.json"
+
+
 def load_model(checkpoint: str | Path) -> Loaded:
-    """A trained DDSP autoencoder from a checkpoint written by `train` (WaveRNN has no DSP parts)."""
+    """A trained DDSP autoencoder (WaveRNN has no DSP parts) from a checkpoint written by `train`
+    or from an instrument folder written by `ddsp-repro instrument` (its ``model.ckpt``)."""
     from ddsp_repro.training.module import load_checkpoint
 
+    checkpoint = Path(checkpoint)
+    if checkpoint.is_dir():
+        if not (checkpoint / INSTRUMENT_CHECKPOINT).is_file():
+            raise FileNotFoundError(
+                f"{checkpoint} is a folder without {INSTRUMENT_CHECKPOINT}: give a checkpoint file or "
+                "an instrument folder written by `ddsp-repro instrument`"
+            )
+        checkpoint = checkpoint / INSTRUMENT_CHECKPOINT
     module, ckpt = load_checkpoint(checkpoint)
     if module.config.family != "ddsp":
         raise ValueError(
@@ -61,10 +74,13 @@ def require_f0_input(loaded: Loaded, demonstration: str) -> None:
 
 
 def stats_for(loaded: Loaded) -> DatasetStats:
-    """The training data's statistics, cached beside the checkpoint's run (``data_stats.json``)."""
+    """The training data's statistics: an instrument folder's own, else cached beside the run."""
     from ddsp_repro.data.sources import split_dataset
 
-    cache = loaded.checkpoint.resolve().parent.parent / "data_stats.json"
+    beside = loaded.checkpoint.resolve().parent / STATS
+    if beside.is_file():
+        return DatasetStats.load(beside)
+    cache = loaded.checkpoint.resolve().parent.parent / STATS
     if cache.is_file():
         return DatasetStats.load(cache)
     dataset, info = split_dataset(loaded.config.data, "train")

@@ -72,6 +72,12 @@ class TrainerConfig:
     # The official GPU runs were float32; "auto" opts in to bf16 mixed precision on GPUs that have it.
     precision: Literal["auto", "32-true", "bf16-mixed", "16-mixed"] = "32-true"
     seed: int = 0
+    # Fine-tuning: a checkpoint written by `train` whose model weights the run starts from (the
+    # optimiser, schedule and step start afresh). The architectures must match.
+    init_from: str | None = field(default=None, metadata={"hashed_unless_default": True})
+    # A wall-clock budget: training stops at the first step past it (None: no limit). A run's
+    # result then depends on the machine's speed, so the budget is not part of the run's name.
+    max_hours: float | None = free_field(None)
     accelerator: Literal["auto", "cpu", "gpu"] = free_field("auto")
     progress_bar: bool = free_field(True)
 
@@ -137,6 +143,8 @@ def config_to_dict(config: Any, semantic_only: bool = False) -> dict:
         if semantic_only and not f.metadata.get("semantic", True):
             continue
         value = getattr(config, f.name)
+        if semantic_only and f.metadata.get("hashed_unless_default") and value == f.default:
+            continue  # a field added later: at its default, runs keep the names they had
         if dataclasses.is_dataclass(value):
             value = config_to_dict(value, semantic_only)
         elif isinstance(value, tuple):

@@ -30,7 +30,15 @@ from ddsp_repro.training.config import (
 )
 from ddsp_repro.training.optim import TFAdam, clip_by_global_norm
 
-__all__ = ["DDSPModule", "RunModule", "WaveRNNModule", "crop_batch", "load_checkpoint", "module_for"]
+__all__ = [
+    "DDSPModule",
+    "RunModule",
+    "WaveRNNModule",
+    "crop_batch",
+    "init_model_from",
+    "load_checkpoint",
+    "module_for",
+]
 
 DATA_FRAMES = 1000  # prepared examples: 4 s at 250 Hz
 DATA_SAMPLES = 64000
@@ -267,3 +275,34 @@ def load_checkpoint(path: str | Path) -> tuple[RunModule, dict]:
     module = module_for(config)
     module.load_state_dict(checkpoint["state_dict"])
     return module.eval(), checkpoint
+
+
+def init_model_from(module: RunModule, path: str | Path) -> None:
+    """Copy the model weights of the checkpoint at `path` into `module` (fine-tuning's start).
+
+    Only the model is copied (the losses' networks, such as CREPE's, keep their own weights).
+
+    Raises:
+        FileNotFoundError: no checkpoint there.
+        ValueError: not a training checkpoint, or a model of another architecture (names the
+            first differing weights).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint to start from at {path}")
+    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    if "state_dict" not in checkpoint:
+        raise ValueError(f"{path} is not a ddsp-repro training checkpoint (no state_dict inside)")
+    given = {k[len("model.") :]: v for k, v in checkpoint["state_dict"].items() if k.startswith("model.")}
+    own = module.model.state_dict()
+    missing = sorted(set(own) - set(given))
+    unexpected = sorted(set(given) - set(own))
+    reshaped = sorted(k for k in set(own) & set(given) if own[k].shape != given[k].shape)
+    if missing or unexpected or reshaped:
+        details = [
+            f"{label}: {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}"
+            for label, names in (("missing", missing), ("unexpected", unexpected), ("other shape", reshaped))
+            if names
+        ]
+        raise ValueError(f"{path} holds a model of another architecture ({'; '.join(details)})")
+    module.model.load_state_dict(given)

@@ -21,6 +21,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import lightning as L
@@ -35,7 +36,8 @@ from ddsp_repro.plots import plot_losses
 from ddsp_repro.provenance import git_commit
 from ddsp_repro.training.config import RunConfig, config_to_dict, semantic_hash
 from ddsp_repro.training.media import MediaCallback
-from ddsp_repro.training.module import module_for
+from ddsp_repro.training.module import init_model_from, module_for
+from ddsp_repro.training.progress import ProgressReport
 from ddsp_repro.training.tracking import (
     JsonlLogger,
     make_wandb_logger,
@@ -158,6 +160,9 @@ def train(
         config_json = {**config_to_dict(config), "semantic_hash": semantic_hash(config)}
         write_json_atomic(run_dir / "config.json", config_json, indent=2, sort_keys=True)
     module = module_for(config)
+    if config.trainer.init_from and not (resume and last.is_file()):
+        init_model_from(module, config.trainer.init_from)
+        log.info("starting from the model weights of %s", config.trainer.init_from)
     n_params = module.n_trainable_parameters()
 
     loggers: list = [JsonlLogger(run_dir)]
@@ -192,6 +197,7 @@ def train(
     trainer = L.Trainer(
         default_root_dir=run_dir,
         max_steps=t.max_steps,
+        max_time=None if t.max_hours is None else timedelta(hours=t.max_hours),
         max_epochs=-1,
         accelerator=t.accelerator,
         devices=t.devices,
@@ -205,6 +211,7 @@ def train(
             checkpoints,
             latest,
             LearningRateMonitor("step"),
+            ProgressReport(None if t.max_hours is None else t.max_hours * 3600),
             MediaCallback(examples, run_dir, getattr(config.model, "sample_rate", 16000)),
             *callbacks,
         ],

@@ -65,3 +65,57 @@ def test_last_checkpoint_is_the_latest_validation_even_when_it_is_worse(tones, t
     steps = {f: torch.load(folder / f, map_location="cpu", weights_only=False)["global_step"]
              for f in ("last.ckpt", "best.ckpt")}  # fmt: skip
     assert steps == {"last.ckpt": 6, "best.ckpt": 2}
+
+
+def test_fine_tuning_starts_from_the_given_weights(tones, tmp_path, caplog):
+    import lightning as L
+
+    from ddsp_repro.training.module import load_checkpoint
+    from ddsp_repro.training.train import with_overrides
+
+    source = shrink(PRESETS["tiny_violin"], tones, tmp_path / "a")
+    train(source)
+    ckpt = run_dir_for(source) / "checkpoints" / "last.ckpt"
+    trained = load_checkpoint(ckpt)[0].model.state_dict()
+
+    seen = {}
+
+    class Snapshot(L.Callback):
+        def on_train_start(self, trainer, pl_module):
+            seen.update({k: v.clone() for k, v in pl_module.model.state_dict().items()})
+
+    tuned = with_overrides(source, trainer={"init_from": str(ckpt), "seed": 1})
+    with caplog.at_level("INFO", logger="ddsp_repro"):
+        train(tuned, callbacks=[Snapshot()])
+    assert seen.keys() == trained.keys()
+    assert all(torch.equal(seen[k], trained[k]) for k in trained)
+    assert any("val loss" in r.getMessage() and "left" in r.getMessage() for r in caplog.records)
+    scratch = with_overrides(source, trainer={"seed": 1})
+    seen.clear()
+    train(scratch, callbacks=[Snapshot()])
+    assert not all(torch.equal(seen[k], trained[k]) for k in trained)  # the snapshot can tell
+
+
+def test_fine_tuning_refuses_another_architecture(tones, tmp_path):
+    from dataclasses import replace
+
+    from ddsp_repro.training.train import with_overrides
+
+    source = shrink(PRESETS["tiny_violin"], tones, tmp_path / "a")
+    train(source)
+    ckpt = run_dir_for(source) / "checkpoints" / "last.ckpt"
+    other = with_overrides(source, trainer={"init_from": str(ckpt)})
+    other = replace(other, model=replace(other.model, rnn_channels=16))
+    with pytest.raises(ValueError, match="another architecture"):
+        train(other)
+    with pytest.raises(FileNotFoundError, match="no checkpoint"):
+        train(with_overrides(source, trainer={"init_from": str(tmp_path / "none.ckpt")}))
+
+
+def test_run_names_do_not_change_unless_fine_tuning():
+    from ddsp_repro.training.config import semantic_hash
+    from ddsp_repro.training.train import with_overrides
+
+    config = PRESETS["tiny_violin_cpu"]
+    assert semantic_hash(config) == "94707f36"  # the name of the run recorded in RESULTS.md
+    assert semantic_hash(with_overrides(config, trainer={"init_from": "x.ckpt"})) != "94707f36"

@@ -1,0 +1,57 @@
+"""``ddsp-repro instrument DIR --out NAME``: a folder of recordings to a playable model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from tyro.conf import Positional
+
+
+def instrument(
+    folder: Positional[Path],
+    out: Path,
+    hours: float = 1.0,
+    model: Literal["tiny", "full"] = "tiny",
+    max_steps: int | None = None,
+    force: bool = False,
+    crepe_model: Literal["tiny", "full"] = "tiny",
+    valid_fraction: float = 0.1,
+    init_from: str | None = None,
+    workers: int = 1,
+) -> None:
+    """Make an instrument from your recordings: check, prepare, train, keep what transfer needs.
+
+    Every stage resumes when the same command is run again. The result is a folder that
+    ``ddsp-repro transfer --instrument OUT --input voice.wav`` (and ``control``, ``extrapolate``,
+    ``rooms``) accept. Progress, validation loss and time left are printed as it trains.
+
+    Args:
+        folder: the recordings (one monophonic instrument; any rate, mono or stereo).
+        out: the instrument folder to write.
+        hours: the training time budget.
+        model: ``tiny`` (0.28M parameters, tiny_violin_cpu) or ``full`` (4.85M, solo_violin_cpu).
+        max_steps: cap the steps (default: what the data supports, see `ddsp_repro.instrument`).
+        force: train even when the check finds the recordings unfit.
+        crepe_model: CREPE of the features and the check (full: the paper's, ~30x slower on CPU).
+        valid_fraction: share held out for validation (whole files, or the tail of a single take).
+        init_from: a checkpoint (or instrument folder's model.ckpt) to fine-tune from.
+        workers: processes preparing features.
+    """
+    from ddsp_repro.instrument import make_instrument
+
+    summary = make_instrument(
+        folder,
+        out,
+        hours=hours,
+        model=model,
+        max_steps=max_steps,
+        force=force,
+        crepe_model=crepe_model,
+        valid_fraction=valid_fraction,
+        init_from=init_from,
+        workers=workers,
+    )
+    print(json.dumps(summary, indent=2))
+    print(f"instrument: {out}  try: ddsp-repro transfer --instrument {out} --input VOICE.wav")

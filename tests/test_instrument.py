@@ -1,0 +1,56 @@
+"""`ddsp-repro instrument`: a folder built here to an instrument folder that transfer accepts."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from ddsp_repro.instrument import MIN_STEPS, step_budget
+from tests.helpers import cli
+from tests.helpers.audio import melody, noise, voice
+
+pytest.importorskip("lightning")
+
+
+def test_step_budget_follows_the_data():
+    assert step_budget(10, 8) == MIN_STEPS  # a tiny set: the floor
+    assert step_budget(800, 8) == 100 * 100  # 100 passes over 100 batches
+
+
+def test_an_unfit_folder_stops_before_training(tmp_path):
+    folder = tmp_path / "hiss"
+    folder.mkdir()
+    sf.write(folder / "a.wav", noise(6.0), 16000)
+    with pytest.raises(ValueError, match="unfit for a solo-instrument model.*--force"):
+        cli("instrument", str(folder), "--out", str(tmp_path / "inst"))
+    report = json.loads((tmp_path / "inst" / "check.json").read_text())
+    assert report["verdict"] == "unfit"
+    assert not (tmp_path / "inst" / "features").exists()
+
+
+def test_folder_to_instrument_to_transfer(tmp_path):
+    folder = tmp_path / "recs"
+    folder.mkdir()
+    sf.write(folder / "take1.wav", melody(9.0, 22050, seed=1), 22050)
+    sf.write(folder / "take2.wav", melody(9.0, 22050, seed=2), 22050)
+    out = tmp_path / "mine"
+    args = ("instrument", str(folder), "--out", str(out), "--force", "--max-steps", "2")
+    cli(*args)
+    summary = json.loads((out / "instrument.json").read_text())
+    assert summary["steps"] == 2 and summary["check_verdict"] == "unfit"  # 18 s: too little, forced
+    assert (out / "model.ckpt").is_file() and (out / "check.png").is_file()
+    stats = json.loads((out / "data_stats.json").read_text())
+    assert 60 < stats["mean_pitch"] < 80  # the melodies' MIDI 62-78
+    cli(*args)  # run again: every stage resumes, nothing is redone
+    assert json.loads((out / "instrument.json").read_text())["steps"] == 2
+
+    speech = tmp_path / "voice.wav"
+    sf.write(speech, voice(2.0), 16000)
+    cli("transfer", "--instrument", str(out), "--input", str(speech), "--out", str(tmp_path / "t"))
+    audio, rate = sf.read(
+        tmp_path / "t" / json.loads((tmp_path / "t" / "results.json").read_text())["files"]["output"]["path"]
+    )
+    assert rate == 16000 and np.isfinite(audio).all() and np.abs(audio).max() > 0
+    with pytest.raises(ValueError, match="one of them"):
+        cli("transfer", "--input", str(speech), "--out", str(tmp_path / "t2"))  # neither model given
