@@ -60,7 +60,7 @@ def make_instrument(
     Raises:
         ValueError: the check finds the recordings unfit (unless `force`), or nothing to train on.
     """
-    from ddsp_repro.data.check import check_recordings, plot_check
+    from ddsp_repro.data.check import cache_check, check_recordings, plot_check
     from ddsp_repro.data.datamodule import PreparedDataset
     from ddsp_repro.data.prepare import FeatureSettings, prepare
     from ddsp_repro.demos.features import dataset_stats
@@ -90,6 +90,7 @@ def make_instrument(
         workers=workers,
         progress=progress,
     )
+    cache_check(features, report)  # training reads it there instead of checking again
     train_set = PreparedDataset(features, split="train")
     base = get_preset(PRESETS[model])
     steps = step_budget(len(train_set), base.data.batch_size)

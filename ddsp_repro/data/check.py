@@ -31,7 +31,15 @@ from ddsp_repro.audio import AudioFileError, load_audio, resample_audio, write_j
 from ddsp_repro.data.recordings import find_audio_files, split_windows
 from ddsp_repro.logs import get_logger
 
-__all__ = ["CheckReport", "Finding", "Thresholds", "check_recordings", "plot_check"]
+__all__ = [
+    "CheckReport",
+    "Finding",
+    "Thresholds",
+    "cache_check",
+    "check_prepared",
+    "check_recordings",
+    "plot_check",
+]
 
 log = get_logger(__name__)
 
@@ -488,7 +496,16 @@ def check_prepared(folder: str | Path, crepe_model: str = "tiny") -> dict | None
             return cached
     if manifest.get("source_kind") != "recordings" or not source.is_dir():
         return None
-    report = check_recordings(source, crepe_model=crepe_model)
+    return cache_check(folder, check_recordings(source, crepe_model=crepe_model))
+
+
+def cache_check(folder: str | Path, report: CheckReport) -> dict:
+    """Store `report` as the check of the prepared `folder` (what `check_prepared` returns)."""
+    import json
+
+    from ddsp_repro.data.prepare import MANIFEST
+
+    manifest = json.loads((Path(folder) / MANIFEST).read_text())
     result = {
         "verdict": report.verdict,
         "lines": report.lines(),
@@ -496,7 +513,7 @@ def check_prepared(folder: str | Path, crepe_model: str = "tiny") -> dict | None
         "report": report.to_dict(),
     }
     try:
-        write_json_atomic(cache, result, indent=2)
+        write_json_atomic(Path(folder) / CACHE, result, indent=2)
     except OSError:  # a read-only feature folder: check again next time
         pass
     return result
