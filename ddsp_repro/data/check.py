@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from ddsp_repro.audio import AudioFileError, load_audio, resample_audio, write_json_atomic
+from ddsp_repro.audio import AudioFileError, atomic_path, load_audio, resample_audio, write_json_atomic
 from ddsp_repro.data.recordings import find_audio_files, split_windows
 from ddsp_repro.logs import get_logger
 
@@ -490,10 +490,12 @@ def check_prepared(folder: str | Path, crepe_model: str = "tiny") -> dict | None
     manifest = json.loads(manifest_path.read_text())
     source = Path(manifest.get("source", ""))
     cache = folder / CACHE
-    if cache.is_file():
+    try:
         cached = json.loads(cache.read_text())
         if cached.get("source_hash") == manifest.get("source_hash"):
             return cached
+    except (OSError, ValueError):  # none yet, or unreadable: measure again
+        pass
     if manifest.get("source_kind") != "recordings" or not source.is_dir():
         return None
     return cache_check(folder, check_recordings(source, crepe_model=crepe_model))
@@ -512,8 +514,9 @@ def cache_check(folder: str | Path, report: CheckReport) -> dict:
         "source_hash": manifest.get("source_hash"),
         "report": report.to_dict(),
     }
-    try:
-        write_json_atomic(Path(folder) / CACHE, result, indent=2)
+    try:  # several processes (sweep workers) may start on one folder: each its own temporary
+        with atomic_path(Path(folder) / CACHE, unique=True) as partial:
+            partial.write_text(json.dumps(result, indent=2) + "\n")
     except OSError:  # a read-only feature folder: check again next time
         pass
     return result
