@@ -14,6 +14,7 @@ The model is a solo-instrument preset (``tiny``: `tiny_violin_cpu`, 0.28M parame
 data supports and what the time allows: at most `EPOCHS` passes over the training windows (a
 heuristic against overfitting a small set, at least `MIN_STEPS`), stopped when `hours` run out.
 The folder is what the demonstrations take: ``ddsp-repro transfer --instrument NAME --input x.wav``.
+`compare_fine_tuning` makes one twice, from scratch and from a pretrained model, and compares them.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Literal
 from ddsp_repro.audio import atomic_path, write_json_atomic
 from ddsp_repro.logs import get_logger
 
-__all__ = ["EPOCHS", "MIN_STEPS", "make_instrument", "read_instrument", "step_budget"]
+__all__ = ["EPOCHS", "MIN_STEPS", "compare_fine_tuning", "make_instrument", "read_instrument", "step_budget"]
 
 log = get_logger(__name__)
 
@@ -158,3 +159,73 @@ def read_instrument(folder: str | Path) -> dict:
             "`ddsp-repro instrument RECORDINGS --out NAME`"
         )
     return json.loads(path.read_text())
+
+
+def compare_fine_tuning(
+    folder: str | Path,
+    out: str | Path,
+    init_from: str = "pretrained:tiny_violin",
+    steps: int = 300,
+    crepe_model: Literal["tiny", "full"] = "tiny",
+    eval_crepe_model: Literal["tiny", "full"] = "full",
+    force: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Make the instrument of `folder` twice for the same `steps`, from scratch and from
+    `init_from`, and compare their validation loss per validation and the paper's metrics of each
+    best checkpoint (on the validation split that chose it, so both are equally optimistic).
+
+    Writes ``OUT/scratch/``, ``OUT/fine-tuned/`` (instrument folders), ``OUT/fine_tuning.json``
+    and ``OUT/fine_tuning.png``; returns the JSON's content.
+    """
+    import matplotlib.pyplot as plt
+
+    from ddsp_repro.evaluation.evaluate import evaluate
+    from ddsp_repro.plots import save_figure
+    from ddsp_repro.training.tracking import read_metrics
+
+    out = Path(out)
+    arms: dict[str, dict] = {}
+    for arm, start in (("scratch", None), ("fine-tuned", init_from)):
+        summary = make_instrument(
+            folder, out / arm, hours=24.0, max_steps=steps, init_from=start, crepe_model=crepe_model,
+            force=force, progress=progress,
+        )  # fmt: skip
+        report = evaluate(out / arm / "model.ckpt", "valid", crepe_model=eval_crepe_model, progress=progress)
+        metrics = report["metrics"]
+        arms[arm] = {
+            "init_from": start,
+            "steps": summary["steps"],
+            "wall_seconds": summary["wall_seconds"],
+            "val_loss": read_metrics(summary["run_dir"]).get("val/loss", []),
+            "best_val_loss": summary["best_val_loss"],
+            "metrics": {
+                k: metrics[k]
+                for k in ("loudness_l1_db", "f0_l1", "f0_outlier_ratio_v006", "spectral_distance")
+            },
+            "n_valid_examples": report["n_examples"],
+        }
+    result = {
+        "recordings": str(Path(folder).resolve()),
+        "init_from": init_from,
+        "steps": steps,
+        "crepe_model": crepe_model,
+        "eval_crepe_model": eval_crepe_model,
+        "arms": arms,
+    }
+    write_json_atomic(out / "fine_tuning.json", result, indent=2)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for arm, values in arms.items():
+        if values["val_loss"]:
+            ax.plot(
+                *zip(*values["val_loss"], strict=True),
+                marker="o",
+                label=f"{arm} ({values['init_from'] or 'random'})",
+            )
+    ax.set_xlabel("step")
+    ax.set_ylabel("validation loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(f"fine-tuning vs scratch on {Path(folder).name}, {steps} steps")
+    save_figure(fig, out / "fine_tuning.png")
+    return result

@@ -20,7 +20,7 @@ __all__ = ["commands", "main", "run_command"]
 
 def commands() -> dict[str, Callable]:
     """Every command by its name on the command line."""
-    from ddsp_repro.cli import benchmark, data, demos, evaluate, instrument, sweep, train
+    from ddsp_repro.cli import benchmark, data, demos, evaluate, instrument, pretrained, sweep, train
 
     return {
         "train": train.train,
@@ -32,6 +32,9 @@ def commands() -> dict[str, Callable]:
         "inspect": data.inspect,
         "prepare": data.prepare,
         "instrument": instrument.instrument,
+        "compare-fine-tuning": instrument.compare_fine_tuning,
+        "pretrained": pretrained.pretrained,
+        "package-pretrained": pretrained.package_pretrained,
         "import-magenta": data.import_magenta,
         "synthesis-demo": demos.synthesis_demo,
         "transfer": demos.transfer,

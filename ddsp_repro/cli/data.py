@@ -18,6 +18,7 @@ def build_data(
     velocities: tuple[int, ...] = (50, 75, 100, 127),
     minutes: float = 13.0,
     seed: int = 0,
+    program: int = 40,
     check: int = 0,
 ) -> None:
     """Render an offline data set: the built-in NSynth-format notes or the solo-violin stand-in.
@@ -33,6 +34,7 @@ def build_data(
         velocities: builtin: the velocities rendered.
         minutes: violin: minutes of tunes to render (the paper's set is about 13).
         seed: violin: the order and expression of the tunes.
+        program: violin: the General-MIDI program that plays them (40 violin; 73 flute, 42 cello, ...).
         check: builtin: afterwards measure CREPE (full) against the rendered pitch on N notes.
     """
     if kind == "builtin":
@@ -45,7 +47,7 @@ def build_data(
     else:
         from ddsp_repro.data.violin import ViolinSpec, build_violin
 
-        result = build_violin(out, ViolinSpec(minutes=minutes, seed=seed), soundfont)
+        result = build_violin(out, ViolinSpec(minutes=minutes, seed=seed, program=program), soundfont)
         print(f"wrote {result['tunes']} tunes, {result['seconds'] / 60:.1f} minutes, to {out}")
 
 

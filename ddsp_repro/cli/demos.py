@@ -74,7 +74,7 @@ def transfer(
         input: the audio to transfer.
         out: the folder written.
         checkpoint: a trained model conditioned on f0.
-        instrument: or a folder written by `ddsp-repro instrument`.
+        instrument: or a folder written by `ddsp-repro instrument`, or pretrained:NAME (a shipped model).
         octave_shift: octaves to shift the input's f0 (default: automatic, to the training data's pitch).
         confidence: CREPE confidence from which a frame counts as pitched.
         quiet_db: how much unpitched frames are lowered.
@@ -114,7 +114,7 @@ def control(
 
     Args:
         checkpoint: a trained model conditioned on f0.
-        instrument: or a folder written by `ddsp-repro instrument`.
+        instrument: or a folder written by `ddsp-repro instrument`, or pretrained:NAME (a shipped model).
         out: the folder written.
         pairs: note pairs averaged over.
         crepe_model: CREPE that re-measures the outputs.
@@ -135,7 +135,7 @@ def extrapolate(
 
     Args:
         checkpoint: a trained model conditioned on f0.
-        instrument: or a folder written by `ddsp-repro instrument`.
+        instrument: or a folder written by `ddsp-repro instrument`, or pretrained:NAME (a shipped model).
         out: the folder written.
         examples: validation phrases rendered.
         crepe_model: CREPE that measures what the model plays.
@@ -159,7 +159,7 @@ def rooms(
 
     Args:
         checkpoint: a trained solo_violin* or tiny_violin* model.
-        instrument: or a folder written by `ddsp-repro instrument`.
+        instrument: or a folder written by `ddsp-repro instrument`, or pretrained:NAME (a shipped model).
         out: the folder written.
         input: audio to put in the learned room (default: a speech clip).
         inputs_dir: where the offline speech clips are gathered.

@@ -36,7 +36,7 @@ def instrument(
         force: train even when the check finds the recordings unfit.
         crepe_model: CREPE of the features and the check (full: the paper's, ~30x slower on CPU).
         valid_fraction: share held out for validation (whole files, or the tail of a single take).
-        init_from: a checkpoint (or instrument folder's model.ckpt) to fine-tune from.
+        init_from: a checkpoint (or an instrument folder's model.ckpt, or pretrained:NAME) to fine-tune from.
         workers: processes preparing features.
     """
     from ddsp_repro.instrument import make_instrument
@@ -55,3 +55,39 @@ def instrument(
     )
     print(json.dumps(summary, indent=2))
     print(f"instrument: {out}  try: ddsp-repro transfer --instrument {out} --input VOICE.wav")
+
+
+def compare_fine_tuning(
+    folder: Positional[Path],
+    out: Path,
+    init_from: str = "pretrained:tiny_violin",
+    steps: int = 300,
+    crepe_model: Literal["tiny", "full"] = "tiny",
+    eval_crepe_model: Literal["tiny", "full"] = "full",
+    force: bool = False,
+) -> None:
+    """Is fine-tuning worth it here? Make the instrument from scratch and from a pretrained model
+    for the same steps and compare validation loss and the paper's metrics.
+
+    Args:
+        folder: the recordings.
+        out: the folder written (``scratch/``, ``fine-tuned/``, ``fine_tuning.json``, ``.png``).
+        init_from: the model to fine-tune from (pretrained:NAME or a checkpoint).
+        steps: training steps of each.
+        crepe_model: CREPE of the features.
+        eval_crepe_model: CREPE of the metrics (the paper: full).
+        force: train even when the check finds the recordings unfit.
+    """
+    from ddsp_repro.instrument import compare_fine_tuning as compare
+
+    result = compare(folder, out, init_from, steps, crepe_model, eval_crepe_model, force)
+    print("| start | steps | best val loss | loudness L1 (dB) | F0 L1 | spectral distance | wall (s) |")
+    print("|---|---|---|---|---|---|---|")
+    for arm, r in result["arms"].items():
+        m = r["metrics"]
+        print(
+            f"| {arm} ({r['init_from'] or 'random'}) | {r['steps']} | {r['best_val_loss']:.3f} | "
+            f"{m['loudness_l1_db']:.3f} | {m['f0_l1']:.3f} | {m['spectral_distance']:.3f} | "
+            f"{r['wall_seconds']} |"
+        )
+    print(f"wrote {out / 'fine_tuning.json'} and {out / 'fine_tuning.png'}")

@@ -39,6 +39,7 @@ class ViolinSpec:
     seed: int = 0
     books: tuple[str, ...] = ("airdsAirs/book1.abc",)
     max_tune_seconds: float = 40.0
+    program: int = VIOLIN_PROGRAM  # another GM program plays the same airs (e.g. 73, flute)
 
 
 def tune_notes(score) -> list[tuple[int | None, float]]:
@@ -63,12 +64,17 @@ def tune_notes(score) -> list[tuple[int | None, float]]:
 
 
 def render_tune(
-    synth, sfid: int, notes: list[tuple[int | None, float]], rng: np.random.Generator, max_seconds: float
+    synth,
+    sfid: int,
+    notes: list[tuple[int | None, float]],
+    rng: np.random.Generator,
+    max_seconds: float,
+    program: int = VIOLIN_PROGRAM,
 ) -> np.ndarray:
-    """Play one tune on the sampled violin with legato, vibrato and dynamics; mono float32."""
+    """Play one tune on the sampled violin (or GM `program`) with legato, vibrato, dynamics; mono float32."""
     synth.notes_off()
     synth.sounds_off()
-    synth.program_select(0, sfid, 0, VIOLIN_PROGRAM)
+    synth.program_select(0, sfid, 0, program)
     synth.pitchbend_range(0, BEND_RANGE)
     bpm = rng.uniform(72, 100)
     vib_rate, vib_depth = rng.uniform(5.0, 6.5), rng.uniform(0.15, 0.3)  # Hz, semitones
@@ -133,7 +139,7 @@ def _render_tunes(partial: Path, scores: list, spec: ViolinSpec, sf_path: Path, 
         notes = tune_notes(score)
         if len([p for p, _ in notes if p is not None]) < 8:
             continue
-        audio = render_tune(synth, sfid, notes, rng, spec.max_tune_seconds)
+        audio = render_tune(synth, sfid, notes, rng, spec.max_tune_seconds, spec.program)
         name = f"{Path(book).parent.name}_{Path(book).stem}_{number:03d}.wav"
         write_wav(partial / name, audio, SAMPLE_RATE, peak="clip")
         title = score.metadata.title if score.metadata is not None else None
@@ -145,7 +151,8 @@ def _render_tunes(partial: Path, scores: list, spec: ViolinSpec, sf_path: Path, 
                 "source": "James Aird, A Selection of Scotch, English, Irish and Foreign Airs (1782-1803), "
                 "public domain, "
                 "as shipped in music21's corpus",
-                "instrument": f"{sf_path.name}, GM program {VIOLIN_PROGRAM} (violin)",
+                "instrument": f"{sf_path.name}, GM program {spec.program}"
+                + (" (violin)" if spec.program == VIOLIN_PROGRAM else ""),
                 "spec": asdict(spec),
                 "total_seconds": round(total, 1),
                 "tunes": tunes,

@@ -44,11 +44,13 @@ STATS = "data_stats.json"
 
 
 def load_model(checkpoint: str | Path) -> Loaded:
-    """A trained DDSP autoencoder (WaveRNN has no DSP parts) from a checkpoint written by `train`
-    or from an instrument folder written by `ddsp-repro instrument` (its ``model.ckpt``)."""
+    """A trained DDSP autoencoder (WaveRNN has no DSP parts) from a checkpoint written by `train`,
+    an instrument folder written by `ddsp-repro instrument` (its ``model.ckpt``) or
+    ``pretrained:NAME``, a model shipped with the package (its data statistics beside it)."""
     from ddsp_repro.training.module import load_checkpoint
+    from ddsp_repro.training.packaged import resolve
 
-    checkpoint = Path(checkpoint)
+    checkpoint = resolve(checkpoint)
     if checkpoint.is_dir():
         if not (checkpoint / INSTRUMENT_CHECKPOINT).is_file():
             raise FileNotFoundError(

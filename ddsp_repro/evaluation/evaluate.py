@@ -42,6 +42,7 @@ from ddsp_repro.losses import MultiScaleSpectralLoss
 from ddsp_repro.provenance import git_commit, hardware, package_versions
 from ddsp_repro.training.config import RunConfig, semantic_hash
 from ddsp_repro.training.module import load_checkpoint
+from ddsp_repro.training.packaged import resolve
 
 __all__ = ["evaluate", "load_checkpoint"]
 
@@ -82,7 +83,9 @@ def evaluate(
     `keep_audio` keeps that many (target, resynthesis) pairs in ``report["_audio"]`` (not
     serialised) for logging.
     """
+    checkpoint = resolve(checkpoint)
     module, ckpt = load_checkpoint(checkpoint)
+    origin = ckpt.get("pretrained", {})  # a shipped model names the run it came from
     config = module.config
     dataset, data_info = split_dataset(config.data, split, data_dir)
     sample_rate, frame_rate = config.model.sample_rate, config.model.frame_rate
@@ -160,24 +163,25 @@ def evaluate(
         "real_time_factor": synth_seconds / audio_seconds,
         "n_parameters": module.n_trainable_parameters(),
     }
-    run_dir = Path(checkpoint).resolve().parent.parent
+    run_dir = checkpoint.resolve().parent.parent
     run_metrics = run_dir / "metrics.json"
     run_steps = json.loads(run_metrics.read_text()).get("step") if run_metrics.is_file() else None
     report = {
         "preset": config.name,
         "paper_row": config.paper_row,
         "config_hash": semantic_hash(config),
-        "run": run_dir.name,
+        "run": origin.get("run", run_dir.name),
         "checkpoint": {
-            "file": Path(checkpoint).name,
+            "file": checkpoint.name,
             "global_step": ckpt.get("global_step"),
-            "selection": _selection(Path(checkpoint).name, config, split),
+            "selection": _selection(origin.get("source", checkpoint.name), config, split),
+            **({"pretrained": origin["name"], "dtype": origin.get("dtype")} if origin else {}),
         },
         "metrics": metrics,
         "model_size_note": "trainable parameters of the model; frozen feature extractors (CREPE) excluded",
         "scale": {
             "steps": ckpt.get("global_step"),
-            "run_steps": run_steps,
+            "run_steps": origin.get("run_steps", run_steps),
             "batch_size": config.data.batch_size,
             "window_seconds": config.model.n_samples / sample_rate,
             "evaluated_seconds": n / sample_rate,

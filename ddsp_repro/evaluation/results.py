@@ -19,6 +19,7 @@ from ddsp_repro.audio import write_text_atomic
 
 RESULTS_DIR = Path("evals") / "results"  # relative to the checkout
 DEMOS_DIR = RESULTS_DIR / "demos"
+SHIPPED_DIR = Path("ddsp_repro") / "pretrained" / "models"  # each shipped model's eval_SPLIT.json
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -70,8 +71,18 @@ def load_demos(folder: Path) -> list[dict]:
     return [section for p in sorted(folder.glob("*.json")) for section in json.loads(p.read_text())]
 
 
-def load_reports(folder: Path) -> list[dict]:
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+def load_reports(folder: Path, pattern: str = "*.json") -> list[dict]:
+    """The eval reports in `folder`, each with ``_json``, its path in the checkout (for links)."""
+    root = project_root(folder)
+    return [
+        {**json.loads(p.read_text()), "_json": p.resolve().relative_to(root).as_posix()}
+        for p in sorted(folder.glob(pattern))
+    ]
+
+
+def all_reports(root: Path) -> list[dict]:
+    """The committed reports and those of the shipped models (``pretrained:NAME``)."""
+    return load_reports(root / RESULTS_DIR) + load_reports(root / SHIPPED_DIR, "*/eval_*.json")
 
 
 def _paper_preset(name: str) -> str:
@@ -102,7 +113,11 @@ def _evaluated(scale: dict) -> str:
 
 def _checkpoint(r: dict) -> str:
     """Which checkpoint was scored; older reports scored best.ckpt, picked on the same valid data."""
-    name = r.get("checkpoint", {}).get("file", "best.ckpt")
+    checkpoint = r.get("checkpoint", {})
+    if checkpoint.get("pretrained"):
+        kind = "last checkpoint" if "last" in checkpoint.get("selection", "") else "picked on valid"
+        return f"{kind}, shipped as pretrained:{checkpoint['pretrained']} ({checkpoint.get('dtype')})"
+    name = checkpoint.get("file", "best.ckpt")
     return "last checkpoint" if name == "last.ckpt" else f"{name} (picked on valid)"
 
 
@@ -124,7 +139,7 @@ def table1(reports: list[dict]) -> str:
             f0_delta = "" if m["f0_l1"] is None else f" (Δ {m['f0_l1'] - float(f0):+.3f})"
             scale = _scale(r)
             lines.append(
-                f"| {label} | ours ([json](evals/results/{r['run']}_{r['split']}.json)) "
+                f"| {label} | ours ([json]({r['_json']})) "
                 f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} (Δ {delta:+.3f}) "
                 f"| {_fmt(m['f0_l1'])}{f0_delta} / {_fmt(m['f0_l1_head'])} "
                 f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
@@ -154,7 +169,7 @@ def table3(reports: list[dict]) -> str:
             continue
         m = r["metrics"]
         lines.append(
-            f"| {r['preset']} ([json](evals/results/{r['run']}_{r['split']}.json)) "
+            f"| {r['preset']} ([json]({r['_json']})) "
             f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} "
             f"| {_fmt(m['f0_l1'])} / {_fmt(m['f0_l1_head'])} "
             f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
@@ -284,7 +299,7 @@ def render(text: str, reports: list[dict], demo_sections: list[dict]) -> str:
 def update_results(path: Path, write: bool = True) -> bool:
     """Regenerate the tables of the RESULTS.md at `path`; True when they changed (written if `write`)."""
     current = path.read_text()
-    fresh = render(current, load_reports(path.parent / RESULTS_DIR), load_demos(path.parent / DEMOS_DIR))
+    fresh = render(current, all_reports(path.parent), load_demos(path.parent / DEMOS_DIR))
     if write and fresh != current:
         write_text_atomic(path, fresh)
     return fresh != current

@@ -72,8 +72,9 @@ class TrainerConfig:
     # The official GPU runs were float32; "auto" opts in to bf16 mixed precision on GPUs that have it.
     precision: Literal["auto", "32-true", "bf16-mixed", "16-mixed"] = "32-true"
     seed: int = 0
-    # Fine-tuning: a checkpoint written by `train` whose model weights the run starts from (the
-    # optimiser, schedule and step start afresh). The architectures must match.
+    # Fine-tuning: a checkpoint written by `train` (or pretrained:NAME, a model shipped with the
+    # package) whose model weights the run starts from (the optimiser, schedule and step start
+    # afresh). The architectures must match.
     init_from: str | None = field(default=None, metadata={"hashed_unless_default": True})
     # A wall-clock budget: training stops at the first step past it (None: no limit). A run's
     # result then depends on the machine's speed, so the budget is not part of the run's name.

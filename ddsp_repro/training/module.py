@@ -29,6 +29,7 @@ from ddsp_repro.training.config import (
     config_to_dict,
 )
 from ddsp_repro.training.optim import TFAdam, clip_by_global_norm
+from ddsp_repro.training.packaged import resolve
 
 __all__ = [
     "DDSPModule",
@@ -263,8 +264,9 @@ def module_for(config: RunConfig) -> RunModule:
 
 
 def load_checkpoint(path: str | Path) -> tuple[RunModule, dict]:
-    """The trained module of a Lightning checkpoint written by `train`, and the checkpoint."""
-    path = Path(path)
+    """The trained module of a Lightning checkpoint written by `train` (or ``pretrained:NAME``, a
+    model shipped with the package), and the checkpoint."""
+    path = resolve(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     checkpoint = torch.load(path, map_location="cpu", weights_only=False)
@@ -281,13 +283,14 @@ def init_model_from(module: RunModule, path: str | Path) -> None:
     """Copy the model weights of the checkpoint at `path` into `module` (fine-tuning's start).
 
     Only the model is copied (the losses' networks, such as CREPE's, keep their own weights).
+    `path` may also be ``pretrained:NAME``, a model shipped with the package.
 
     Raises:
         FileNotFoundError: no checkpoint there.
         ValueError: not a training checkpoint, or a model of another architecture (names the
             first differing weights).
     """
-    path = Path(path)
+    path = resolve(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint to start from at {path}")
     checkpoint = torch.load(path, map_location="cpu", weights_only=False)
