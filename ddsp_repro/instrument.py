@@ -167,7 +167,7 @@ def compare_fine_tuning(
     init_from: str = "pretrained:tiny_violin",
     steps: int = 300,
     crepe_model: Literal["tiny", "full"] = "tiny",
-    eval_crepe_model: Literal["tiny", "full"] = "full",
+    eval_crepe_model: Literal["tiny", "full"] = "tiny",
     force: bool = False,
     progress: bool = True,
 ) -> dict:
@@ -196,7 +196,7 @@ def compare_fine_tuning(
         arms[arm] = {
             "init_from": start,
             "steps": summary["steps"],
-            "wall_seconds": summary["wall_seconds"],
+            "wall_seconds": summary["wall_seconds"],  # of this call (a rerun resumes: less)
             "val_loss": read_metrics(summary["run_dir"]).get("val/loss", []),
             "best_val_loss": summary["best_val_loss"],
             "metrics": {

@@ -9,8 +9,10 @@ whose samples go beyond +-1 is scaled to peak 1 (with a warning), so that the mo
 to play beyond full scale.
 
 Validation holds out whole files (chosen by a hash of the name, so the choice is stable). When that
-leaves no file on one side (a single long take, say), the last `valid_fraction` of every file is
-held out instead (each side cut into its own windows), so that no audio is on both sides.
+leaves no file on one side and there are several, the files of lowest hash are held out instead
+(`valid_fraction` of them, at least one and never all). A single file (one long take) is split
+in time: its last `valid_fraction`, and at least one window when the file holds two, is held out,
+each side cut into its own windows, so that no audio is on both sides.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class RecordingWindows:
     skipped: dict[str, list[Path]] = field(default_factory=dict)  # reason -> files
     padded_short_files: list[Path] = field(default_factory=list)
     scaled_files: list[Path] = field(default_factory=list)  # float files beyond +-1, scaled to peak 1
-    held_out: str = "files"  # "files" or "tails" (the last part of every file)
+    held_out: str = "files"  # "files" or "tails" (the last part of a single take)
 
     def summary(self) -> str:
         parts = [f"{len(self.audio)} windows from {len(set(self.files))} files"]
@@ -76,17 +78,36 @@ class RecordingWindows:
         if self.scaled_files:
             parts.append(f"{len(self.scaled_files)} beyond +-1 (scaled to peak 1)")
         if self.held_out == "tails":
-            parts.append("validation: the last part of every file")
+            parts.append("validation: the last part of the take")
         for reason, paths in sorted(self.skipped.items()):
             names = ", ".join(p.name for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
             parts.append(f"skipped {len(paths)} {reason}: {names}")
         return "; ".join(parts)
 
 
-def _heldout(path: Path, fraction: float) -> bool:
-    return (
-        fraction > 0 and int(hashlib.sha256(path.name.encode()).hexdigest(), 16) % 10_000 < fraction * 10_000
-    )
+def _name_hash(path: Path) -> int:
+    return int(hashlib.sha256(path.name.encode()).hexdigest(), 16) % 10_000
+
+
+def _held_out_files(paths: list[Path], fraction: float) -> list[bool]:
+    """Which whole files validate: those whose name hash falls under `fraction`; when that leaves a
+    side empty, the ``ceil(fraction * n)`` files of lowest hash (at least one, never all)."""
+    if fraction <= 0 or not paths:
+        return [False] * len(paths)
+    chosen = [_name_hash(p) < fraction * 10_000 for p in paths]
+    if len(paths) > 1 and (all(chosen) or not any(chosen)):
+        n = min(max(1, int(np.ceil(fraction * len(paths)))), len(paths) - 1)
+        lowest = set(sorted(range(len(paths)), key=lambda i: (_name_hash(paths[i]), paths[i].name))[:n])
+        chosen = [i in lowest for i in range(len(paths))]
+    return chosen
+
+
+def _tail_cut(n_samples: int, fraction: float, window: int, hop: int) -> int:
+    """Where a single take's validation tail starts: `fraction` of it, at least a window if it has two."""
+    cut = int(round((1 - fraction) * n_samples / hop)) * hop
+    if n_samples - cut < window <= n_samples - window:
+        cut = (n_samples - window) // hop * hop
+    return cut
 
 
 def scan_recordings(
@@ -122,12 +143,12 @@ def scan_recordings(
         if len(audio) < window:
             short.append(path)
         loaded.append((path, audio))
-    by_file = [_heldout(path, valid_fraction) for path, _ in loaded]
-    tails = valid_fraction > 0 and len(loaded) > 0 and (all(by_file) or not any(by_file))
+    by_file = _held_out_files([path for path, _ in loaded], valid_fraction)
+    tails = valid_fraction > 0 and len(loaded) == 1
     chunks, files, splits = [], [], []
     for (path, audio), valid in zip(loaded, by_file, strict=True):
-        if tails:  # train on the head of the file, validate on its tail: no sample on both sides
-            cut = int(round((1 - valid_fraction) * len(audio) / hop)) * hop
+        if tails:  # train on the head of the take, validate on its tail: no sample on both sides
+            cut = _tail_cut(len(audio), valid_fraction, window, hop)
             parts = [(audio[:cut], "train"), (audio[cut:], "valid")]
         else:
             parts = [(audio, "valid" if valid else "train")]

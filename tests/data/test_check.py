@@ -1,6 +1,7 @@
 """The dataset check's verdicts on folders built here: each kind of unfit material, and a clean one."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -123,3 +124,20 @@ def test_check_runs_for_prepared_recordings_and_is_cached(tmp_path):
     assert result["verdict"] == "unfit" and any("[amount]" in line for line in result["lines"])
     (out / "check.json").write_text(json.dumps({**result, "verdict": "cached"}))
     assert check_prepared(out)["verdict"] == "cached"  # same sources: not measured again
+
+
+def test_a_few_files_that_the_hash_puts_on_one_side_still_validate_on_whole_files(tmp_path):
+    from ddsp_repro.data import recordings
+
+    files = {f"t{i}.wav": (melody(6.0, seed=i), 16000, "PCM_16") for i in range(5)}
+    folder = _folder(tmp_path, "few", **files)
+    names = sorted(files)
+    hashes = [recordings._name_hash(Path(n)) for n in names]
+    fraction = (min(hashes) - 1) / 10_000 if min(hashes) > 1 else 1e-5  # the hash picks no file
+    windows = scan_recordings(folder, valid_fraction=fraction)
+    assert windows.held_out == "files"
+    valid = {p.name for p, s in zip(windows.files, windows.splits, strict=True) if s == "valid"}
+    assert valid == {names[hashes.index(min(hashes))]}  # the lowest hash, as a whole file
+    assert all(
+        s == "train" for p, s in zip(windows.files, windows.splits, strict=True) if p.name not in valid
+    )
