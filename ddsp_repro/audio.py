@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -27,11 +28,13 @@ __all__ = [
     "PCM_SCALES",
     "SILENCE_PEAK",
     "AudioFileError",
+    "StorageError",
     "atomic_path",
     "audio_problem",
     "check_audio",
     "load_audio",
     "resample_audio",
+    "storage_error",
     "write_json_atomic",
     "write_text_atomic",
     "write_wav",
@@ -52,26 +55,80 @@ class AudioFileError(ValueError):
         self.reason = reason
 
 
+class StorageError(RuntimeError):
+    """A file could not be written (full disk, read-only or missing folder); names the file and what to do."""
+
+
 @contextmanager
 def atomic_path(path: str | Path, unique: bool = False) -> Iterator[Path]:
     """Yield a temporary sibling of `path` to write (a file or a folder); rename it into place on success.
 
-    On an exception the temporary is removed and whatever `path` held before is untouched.
+    The temporary is flushed to the disk (`fsync` of each file, then of the folder after the
+    rename), so a power cut leaves either the previous version or the complete new one. On an
+    exception the temporary is removed and whatever `path` held before is untouched; a write that
+    fails for lack of space or permission raises `StorageError` naming `path`.
     `unique` gives the temporary a per-process name, for writers that may race on one path.
     """
     path = Path(path)
     tag = f".{os.getpid()}" if unique else ""
     partial = path.with_name(f".{path.name}{tag}.partial")
-    _remove(partial)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _remove(partial)
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        error = storage_error(path, exc) if exc.errno != errno.ENOENT else None
+        raise error or StorageError(
+            f"could not create the folder {path.parent} ({exc.strerror}); choose a writable place"
+        ) from exc
     try:
         yield partial
+        _fsync_tree(partial)
         if partial.is_dir() and path.is_dir():
             shutil.rmtree(path)  # os.replace cannot replace a non-empty folder
         os.replace(partial, path)
-    except BaseException:
+        _fsync(path.parent)
+    except BaseException as exc:
         _remove(partial)
+        if isinstance(exc, OSError | RuntimeError) and not isinstance(exc, StorageError):
+            error = storage_error(path, exc)
+            if error is not None:
+                raise error from exc
         raise
+
+
+def storage_error(path: Path, exc: BaseException) -> StorageError | None:
+    """A `StorageError` that explains why writing `path` failed, or None if `exc` is not about storage.
+
+    torch's checkpoint writer reports a full disk as ``RuntimeError: ... unexpected pos``; that
+    case is recognised by the free space left.
+    """
+    folder = next((p for p in (path.parent, *path.parents) if p.exists()), Path("/"))
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = None
+    code = getattr(exc, "errno", None)
+    about_here = str(getattr(exc, "filename", None) or path).startswith(str(path.parent))
+    torch_writer = isinstance(exc, RuntimeError) and any(
+        words in str(exc) for words in ("unexpected pos", "file write failed", "PytorchStreamWriter")
+    )
+    if code in (errno.ENOSPC, errno.EDQUOT) or (torch_writer and free is not None and free < 64 * 2**20):
+        left = "" if free is None else f" ({free / 2**20:.1f} MiB free)"
+        return StorageError(
+            f"could not write {path}: the disk holding {folder} is full{left}; free some space there "
+            "(or point the output elsewhere) and run the same command again, with --resume for a "
+            "training run; the files written before are intact"
+        )
+    if code == errno.EROFS or (code in (errno.EACCES, errno.EPERM) and about_here):
+        return StorageError(
+            f"could not write {path}: {folder} is read-only or not yours ({os.strerror(code)}); "
+            "choose a writable folder (--logging.runs-dir for training runs)"
+        )
+    if code == errno.ENOENT and about_here:
+        return StorageError(
+            f"could not write {path} ({os.strerror(code)}); check that {folder} exists and is writable"
+        )
+    return None
 
 
 def _remove(path: Path) -> None:
@@ -79,6 +136,28 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def _fsync(path: Path) -> None:
+    """Flush `path` (a file or a folder) to the disk; folders that cannot be opened are skipped."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some file systems cannot fsync a folder
+        if exc.errno not in (errno.EINVAL, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(path: Path) -> None:
+    if path.is_dir():
+        for child in sorted(path.rglob("*")):
+            _fsync(child)
+    _fsync(path)
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

@@ -50,13 +50,17 @@ def commands() -> dict[str, Callable]:
 
 
 def _run_guarded(call: Callable[[], object]) -> None:
-    """Run `call`; expected failures print ``error: ...`` and exit 2 (no traceback)."""
+    """Run `call`; expected failures print ``error: ...`` and exit 2 (no traceback).
+
+    A preempted training run (`training.faults.Preempted`) exits with its own status instead
+    (75, which the SLURM template requeues on).
+    """
     try:
         call()
     except (FileNotFoundError, FileExistsError, ValueError, RuntimeError, KeyError, ImportError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"error: {message}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_status", 2))  # a preempted run: its requeue status
 
 
 def _summary(fn: Callable) -> str:

@@ -58,6 +58,7 @@ class PreparedDataset(Dataset):
         for key, values in self.labels.items():
             value = values[index]
             item[key] = int(value) if np.issubdtype(values.dtype, np.integer) else str(value)
+        item["id"] = str(self.ids[index])  # named when a batch goes wrong (a non-finite loss)
         return item
 
 
@@ -80,7 +81,8 @@ class StepBatchSampler(Sampler[list[int]]):
     of one endless, seeded stream of shuffled passes over the data.
 
     What a batch holds depends only on (seed, epoch, position), never on what was drawn before,
-    so a run resumed at an epoch boundary sees exactly the batches an uninterrupted run would.
+    so a resumed run sees exactly the batches an uninterrupted run would: at an epoch boundary,
+    or mid-epoch (a preempted run) with `skip` set to the batches of the epoch already trained.
     With ``world_size > 1`` each rank takes every ``world_size``-th batch of a stream that is
     ``world_size`` times longer (each rank gets `batch_size` examples per step).
     """
@@ -93,6 +95,7 @@ class StepBatchSampler(Sampler[list[int]]):
         self.n, self.batch_size, self.steps = n_examples, batch_size, steps
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.epoch = 0
+        self.skip = 0  # batches of the current epoch already trained (a run resumed mid-epoch)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -103,7 +106,8 @@ class StepBatchSampler(Sampler[list[int]]):
     def __iter__(self):
         per_step = self.batch_size * self.world_size
         orders: dict[int, torch.Tensor] = {}
-        for step in range(self.steps):
+        start, self.skip = self.skip, 0  # the next epoch starts at its beginning
+        for step in range(start, self.steps):
             first = (self.epoch * self.steps + step) * per_step + self.rank * self.batch_size
             batch = []
             for position in range(first, first + self.batch_size):
@@ -160,6 +164,7 @@ class DDSPDataModule(_Base):
         self.batch_size, self.num_workers, self.seed = batch_size, num_workers, seed
         self.train_set, self.val_set = train_set, val_set
         self.steps_per_epoch = steps_per_epoch
+        self.resume_batch = 0  # set by `train` when it resumes mid-epoch: batches to skip once
 
     @classmethod
     def from_tfds(
@@ -216,6 +221,7 @@ class DDSPDataModule(_Base):
         sampler = StepBatchSampler(
             len(self.train_set), self.batch_size, self.steps_per_epoch, self.seed, rank, world
         )
+        sampler.skip, self.resume_batch = self.resume_batch, 0
         return DataLoader(
             self.train_set,
             batch_sampler=sampler,

@@ -81,6 +81,13 @@ class TrainerConfig:
     max_hours: float | None = free_field(None)
     accelerator: Literal["auto", "cpu", "gpu"] = free_field("auto")
     progress_bar: bool = free_field(True)
+    # Machines (nodes) the run spans, `devices` processes on each (torchrun / SLURM start them).
+    num_nodes: int = field(default=1, metadata={"hashed_unless_default": True})
+    # Checkpoints kept besides best.ckpt and last.ckpt: the latest `keep_checkpoints` validations'
+    # (``step=N.ckpt``), what --resume falls back on when a newer one cannot be read.
+    keep_checkpoints: int = free_field(2)
+    # A NaN or infinite training loss: "stop" (name the step and the batch) or "skip" that step.
+    on_nonfinite: Literal["stop", "skip"] = free_field("stop")
 
 
 @dataclass(frozen=True)

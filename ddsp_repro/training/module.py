@@ -19,6 +19,7 @@ import torch
 import torchmetrics
 from torch import Tensor
 
+from ddsp_repro.logs import get_logger
 from ddsp_repro.losses import MultiScaleSpectralLoss, PretrainedCREPEEmbeddingLoss
 from ddsp_repro.timing import stage
 from ddsp_repro.training.config import (
@@ -28,6 +29,7 @@ from ddsp_repro.training.config import (
     config_from_dict,
     config_to_dict,
 )
+from ddsp_repro.training.faults import NonFiniteLoss, model_mismatch
 from ddsp_repro.training.optim import TFAdam, clip_by_global_norm
 from ddsp_repro.training.packaged import resolve
 
@@ -40,6 +42,8 @@ __all__ = [
     "load_checkpoint",
     "module_for",
 ]
+
+log = get_logger(__name__)
 
 DATA_FRAMES = 1000  # prepared examples: 4 s at 250 Hz
 DATA_SAMPLES = 64000
@@ -119,9 +123,25 @@ class RunModule(L.LightningModule):
     def training_step(self, batch: dict, batch_idx: int) -> Tensor:
         batch = self.crop(batch, random=True)
         losses = self.losses(batch, self.step_generator(self.device, salt=1))
+        if not torch.isfinite(losses["loss"]):
+            return self._non_finite(losses["loss"], batch)
         for name, value in losses.items():
             self.log(f"train/{name}", value, prog_bar=name == "loss", batch_size=batch["audio"].shape[0])
         return losses["loss"]
+
+    def _non_finite(self, loss: Tensor, batch: dict) -> None:
+        """Stop (or, with ``trainer.on_nonfinite="skip"``, skip the step) before a NaN reaches the weights."""
+        ids = batch.get("id", [])
+        named = ", ".join(map(str, ids[:8])) + (" ..." if len(ids) > 8 else "") if ids else "ids unknown"
+        where = f"training loss is {float(loss)} at step {self.global_step + 1} (batch: {named})"
+        if self.config.trainer.on_nonfinite == "skip":
+            log.warning("%s: step skipped (trainer.on_nonfinite=skip)", where)
+            return None
+        raise NonFiniteLoss(
+            f"{where}; training stopped before that step changed the weights, so the last checkpoint "
+            "is the last good state. Check those examples (`ddsp-repro inspect`), lower --optim.lr, "
+            "or rerun with --resume --trainer.on-nonfinite skip to step over such batches"
+        )
 
     def validation_step(self, batch: dict, batch_idx: int) -> None:
         batch = self.crop(batch, random=False)
@@ -297,15 +317,8 @@ def init_model_from(module: RunModule, path: str | Path) -> None:
     if "state_dict" not in checkpoint:
         raise ValueError(f"{path} is not a ddsp-repro training checkpoint (no state_dict inside)")
     given = {k[len("model.") :]: v for k, v in checkpoint["state_dict"].items() if k.startswith("model.")}
-    own = module.model.state_dict()
-    missing = sorted(set(own) - set(given))
-    unexpected = sorted(set(given) - set(own))
-    reshaped = sorted(k for k in set(own) & set(given) if own[k].shape != given[k].shape)
-    if missing or unexpected or reshaped:
-        details = [
-            f"{label}: {', '.join(names[:3])}{' ...' if len(names) > 3 else ''}"
-            for label, names in (("missing", missing), ("unexpected", unexpected), ("other shape", reshaped))
-            if names
-        ]
-        raise ValueError(f"{path} holds a model of another architecture ({'; '.join(details)})")
+    mismatch = model_mismatch(module.model.state_dict(), given)
+    if mismatch:
+        theirs = checkpoint.get("hyper_parameters", {}).get("config", {}).get("name", "another preset")
+        raise ValueError(f"{path} holds a model of another architecture ({theirs!r}: {mismatch})")
     module.model.load_state_dict(given)

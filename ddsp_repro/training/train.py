@@ -4,14 +4,18 @@ A run lives in ``RUNS_DIR/{name}-{semantic hash}-s{seed}/``:
 
     config.json            the resolved config (and its hash)
     checkpoints/last.ckpt  the latest validation's state, written atomically (every `val_every_steps`)
+                           and flushed to the disk; also the state where a preempted run stopped
+    checkpoints/step=N.ckpt  the latest `keep_checkpoints` validations' states (resume falls back on them)
     checkpoints/best.ckpt  lowest validation loss so far
     metrics.jsonl          every logged value, append-only (survives kills)
     metrics.json           final metrics, written when the run finishes
     samples/, plots/       latest listening examples, their figures, and loss.png
     wandb/                 the W&B run (offline runs are synced from here)
 
-``resume=True`` continues from ``last.ckpt``; because data order, crops and noise depend only on
-(seed, step), the resumed run computes what the uninterrupted one would have.
+``resume=True`` continues from ``last.ckpt`` (or, if that cannot be read, the newest checkpoint
+that can: `faults.checkpoint_to_resume`); because data order, crops and noise depend only on
+(seed, step), the resumed run computes what the uninterrupted one would have. SIGTERM / SIGUSR1
+save the current step and raise `faults.Preempted` (`faults` has the run's other failures).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -29,12 +34,19 @@ import torch
 from lightning.pytorch.callbacks import LearningRateMonitor, ModelCheckpoint
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
-from ddsp_repro.audio import atomic_path, write_json_atomic
+from ddsp_repro.audio import StorageError, atomic_path, write_json_atomic, write_text_atomic
 from ddsp_repro.data.datamodule import DDSPDataModule, collate
 from ddsp_repro.logs import get_logger
 from ddsp_repro.plots import plot_losses
 from ddsp_repro.provenance import git_commit
 from ddsp_repro.training.config import RunConfig, config_to_dict, semantic_hash
+from ddsp_repro.training.faults import (
+    Preempted,
+    Preemption,
+    checkpoint_to_resume,
+    out_of_memory_error,
+    step_in_epoch,
+)
 from ddsp_repro.training.media import MediaCallback
 from ddsp_repro.training.module import init_model_from, module_for
 from ddsp_repro.training.progress import ProgressReport
@@ -116,6 +128,27 @@ def _report_recordings_check(folder: str) -> None:
         level("  %s", line)
 
 
+def _is_child_process() -> bool:
+    """A process other than the run's first: a DDP process Lightning started, or torchrun's rank > 0."""
+    return os.environ.get("LOCAL_RANK", "0") != "0" or os.environ.get("RANK", "0") != "0"
+
+
+def _check_writable(run_dir: Path) -> None:
+    """A `StorageError` now, rather than at the first checkpoint, if the run folder cannot be written."""
+    probe = run_dir / ".writable"
+    write_text_atomic(probe, "")
+    try:
+        probe.unlink()
+    except OSError as exc:
+        raise StorageError(f"{run_dir} is not writable ({exc.strerror})") from exc
+
+
+def _last_logged_step(run_dir: Path) -> int | None:
+    """The number of steps the run had trained, from its log (which counts from 0)."""
+    steps = [step for step, _ in read_metrics(run_dir).get("train/loss", [])]
+    return max(steps) + 1 if steps else None
+
+
 def _precision(requested: str, accelerator: str) -> str:
     if requested != "auto":
         return requested
@@ -138,7 +171,7 @@ def train(
     start = time.time()
     run_dir = run_dir_for(config)
     last = run_dir / "checkpoints" / "last.ckpt"
-    is_child = os.environ.get("LOCAL_RANK", "0") != "0"  # a DDP process started by Lightning
+    is_child = _is_child_process()
     if not is_child:
         if overwrite and run_dir.exists():
             shutil.rmtree(run_dir)
@@ -147,8 +180,7 @@ def train(
                 f"{run_dir} already holds this run; "
                 "pass --resume to continue it or --overwrite to start again"
             )
-        if resume and not last.is_file():
-            log.info("no checkpoint in %s yet: starting from scratch", run_dir)
+        _check_writable(run_dir)
 
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
     datamodule = make_datamodule(config)  # data problems surface before anything is written
@@ -160,7 +192,14 @@ def train(
         config_json = {**config_to_dict(config), "semantic_hash": semantic_hash(config)}
         write_json_atomic(run_dir / "config.json", config_json, indent=2, sort_keys=True)
     module = module_for(config)
-    if config.trainer.init_from and not (resume and last.is_file()):
+    ckpt_path = None
+    if resume:
+        ckpt_path = checkpoint_to_resume(last.parent, module, _last_logged_step(run_dir))
+        if ckpt_path is None and not is_child:
+            log.info("no checkpoint in %s yet: starting from scratch", run_dir)
+        elif ckpt_path is not None:
+            datamodule.resume_batch = step_in_epoch(ckpt_path, config.trainer.val_every_steps)
+    if config.trainer.init_from and ckpt_path is None:
         init_model_from(module, config.trainer.init_from)
         log.info("starting from the model weights of %s", config.trainer.init_from)
     n_params = module.n_trainable_parameters()
@@ -193,6 +232,15 @@ def train(
         dirpath=run_dir / "checkpoints", filename="last", save_top_k=1, enable_version_counter=False
     )
     t = config.trainer
+    recent = ModelCheckpoint(
+        dirpath=run_dir / "checkpoints",
+        filename="step={step}",
+        monitor="step",
+        mode="max",
+        save_top_k=t.keep_checkpoints,
+        auto_insert_metric_name=False,
+    )
+    preemption = Preemption(last)
     iterable = isinstance(datamodule.train_set, torch.utils.data.IterableDataset)
     trainer = L.Trainer(
         default_root_dir=run_dir,
@@ -201,7 +249,8 @@ def train(
         max_epochs=-1,
         accelerator=t.accelerator,
         devices=t.devices,
-        strategy="ddp" if t.devices > 1 else "auto",
+        num_nodes=t.num_nodes,
+        strategy="ddp" if t.devices * t.num_nodes > 1 else "auto",
         precision=_precision(t.precision, t.accelerator),
         limit_val_batches=t.limit_val_batches,
         val_check_interval=t.val_every_steps if iterable else None,
@@ -210,6 +259,8 @@ def train(
         callbacks=[
             checkpoints,
             latest,
+            *([recent] if t.keep_checkpoints > 0 else []),
+            preemption,
             LearningRateMonitor("step"),
             ProgressReport(None if t.max_hours is None else t.max_hours * 3600),
             MediaCallback(examples, run_dir, getattr(config.model, "sample_rate", 16000)),
@@ -221,9 +272,26 @@ def train(
         log_every_n_steps=max(1, min(50, t.val_every_steps // 20)),
         plugins=[AtomicCheckpointIO()],
     )
+    preemption.install()
     try:
-        trainer.fit(module, datamodule=datamodule, ckpt_path=str(last) if resume and last.is_file() else None)
+        with warnings.catch_warnings():
+            # StepBatchSampler resumes mid-epoch itself (`resume_batch`), which Lightning cannot see
+            warnings.filterwarnings("ignore", "You're resuming from a checkpoint that ended before the epoch")
+            trainer.fit(
+                module, datamodule=datamodule, ckpt_path=None if ckpt_path is None else str(ckpt_path)
+            )
+    except BaseException as exc:
+        if preemption.step is not None:
+            raise Preempted(
+                f"stopped by a signal at step {preemption.step}, state saved to {last}; "
+                "run the same command with --resume to continue (nothing is lost)"
+            ) from None
+        error = out_of_memory_error(exc, config.data.batch_size, str(trainer.strategy.root_device))
+        if error is not None:
+            raise error from exc
+        raise
     finally:
+        preemption.uninstall()
         if mode != "disabled" and trainer.is_global_zero:
             import wandb
 
