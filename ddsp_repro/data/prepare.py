@@ -5,11 +5,12 @@ recordings. For every 4 s example this stores the audio with CREPE f0 and confid
 250 Hz, end padding: 1000 frames, as TFDS NSynth) and paper-era loudness (dB, 250 Hz), in shards
 of `--shard-size` examples, computed by `--workers` processes with a progress bar.
 
-Safe to interrupt: each shard is written to a temporary file and renamed into place, so a shard
-file either is complete or does not exist, and a rerun skips the shards already there. The
-manifest (`manifest.json`) records the feature settings and a hash of the source files' contents;
-a rerun whose settings or sources differ stops with a "stale cache" error instead of mixing them
-(`--overwrite` starts afresh).
+Safe to interrupt: each shard is written to a temporary file, flushed and renamed into place, so
+a shard file either is complete or does not exist, and a rerun skips the shards already there.
+The manifest (`manifest.json`) records the feature settings, a hash of the source files' contents
+and the SHA-256 of every finished shard; a rerun whose settings or sources differ stops with a
+"stale cache" error instead of mixing them (`--overwrite` starts afresh), and a shard that no
+longer matches its checksum (a damaged disk, a bad copy) is recomputed, never loaded.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ddsp_repro.audio import atomic_path
+from ddsp_repro.audio import atomic_path, write_json_atomic
 from ddsp_repro.logs import get_logger
 
 __all__ = ["FeatureSettings", "StaleCacheError", "load_prepared", "prepare"]
@@ -124,8 +125,31 @@ def _content_hash(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, int, list[str]]:
-    """Features for one shard, written atomically. Returns (shard index, examples kept, skipped ids)."""
+def _shard_name(index: int) -> str:
+    return f"shard-{index:05d}.npz"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _readable_shard(path: Path) -> bool:
+    """Every array of `path` loads (zip CRCs checked): a shard of an older manifest without checksums."""
+    try:
+        with np.load(path) as data:
+            for key in data.files:
+                data[key]
+    except Exception:  # any failure to read is a damaged file here
+        return False
+    return True
+
+
+def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, str]:
+    """Features for one shard, written atomically. Returns (shard index, the file's SHA-256)."""
     import torch
 
     from ddsp_repro.audio import AudioFileError, load_audio
@@ -172,10 +196,12 @@ def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, int, li
         for key in ("pitch", "velocity", "instrument", "family", "split"):
             if key in kept[0]:
                 arrays[key] = np.array([i[key] for i in kept])
-    final = Path(out) / f"shard-{index:05d}.npz"
-    with atomic_path(final) as partial, open(partial, "wb") as f:
-        np.savez(f, **arrays)
-    return index, len(kept), skipped
+    final = Path(out) / _shard_name(index)
+    with atomic_path(final) as partial:
+        with open(partial, "wb") as f:
+            np.savez(f, **arrays)
+        sha = _file_sha256(partial)
+    return index, sha
 
 
 def prepare(
@@ -224,14 +250,14 @@ def prepare(
                 "rerun with --overwrite to recompute, or choose another OUT"
             )
     out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(manifest_path) as partial:
-        partial.write_text(json.dumps(manifest, indent=2))
-
     shards = [items[i : i + shard_size] for i in range(0, len(items), shard_size)]
+    manifest["shard_sha256"] = _finished_shards(out, len(shards))
+    write_json_atomic(manifest_path, manifest, indent=2)
+
     jobs = [
         (i, shard, asdict(settings), str(out))
         for i, shard in enumerate(shards)
-        if not (out / f"shard-{i:05d}.npz").is_file()
+        if _shard_name(i) not in manifest["shard_sha256"]
     ]
     done = len(shards) - len(jobs)
     bar = tqdm(
@@ -244,22 +270,65 @@ def prepare(
     )
     if workers > 1 and len(jobs) > 1:
         with mp.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
-            for _ in pool.imap_unordered(_compute_shard, jobs):
+            for index, sha in pool.imap_unordered(_compute_shard, jobs):
+                _record(manifest_path, manifest, index, sha)
                 bar.update(1)
     else:
         for job in jobs:
-            _compute_shard(job)
+            _record(manifest_path, manifest, *_compute_shard(job))
             bar.update(1)
     bar.close()
     return summarize(out)
 
 
+def _record(manifest_path: Path, manifest: dict, index: int, sha: str) -> None:
+    manifest["shard_sha256"][_shard_name(index)] = sha
+    write_json_atomic(manifest_path, manifest, indent=2)
+
+
+def _finished_shards(out: Path, n_shards: int) -> dict[str, str]:
+    """``{name: sha256}`` of the shards already in `out` that can be kept; damaged ones are removed.
+
+    A shard whose checksum the manifest holds must still match it; one the manifest does not know
+    (the run was killed between the shard's rename and the manifest's update, or the folder was
+    prepared before checksums were kept) is kept if it reads completely.
+    """
+    recorded = {}
+    if (out / MANIFEST).is_file():
+        recorded = json.loads((out / MANIFEST).read_text()).get("shard_sha256", {})
+    kept = {}
+    for index in range(n_shards):
+        name = _shard_name(index)
+        path = out / name
+        if not path.is_file():
+            continue
+        sha = _file_sha256(path)
+        if recorded.get(name, sha) == sha and (name in recorded or _readable_shard(path)):
+            kept[name] = sha
+        else:
+            log.warning(
+                "%s is damaged (it does not match its checksum in %s): recomputing it", path, MANIFEST
+            )
+            path.unlink()
+    return kept
+
+
 def summarize(out: str | Path) -> dict:
-    """Counts over the finished shards of `out` (examples kept and skipped)."""
+    """Counts over the finished shards of `out` (examples kept and skipped).
+
+    ``complete`` means every shard is there and matches its checksum (``damaged`` lists those that
+    do not; rerunning the same prepare command recomputes them).
+    """
     out = Path(out)
     manifest = json.loads((out / MANIFEST).read_text())
+    recorded = manifest.get("shard_sha256")
     kept = skipped = 0
-    for shard in sorted(out.glob("shard-*.npz")):
+    damaged = []
+    shards = sorted(out.glob("shard-*.npz"))
+    for shard in shards:
+        if recorded is not None and recorded.get(shard.name) != _file_sha256(shard):
+            damaged.append(shard.name)
+            continue
         with np.load(shard) as data:
             kept += len(data["ids"])
             skipped += len(data["skipped_ids"])
@@ -268,7 +337,8 @@ def summarize(out: str | Path) -> dict:
         **manifest,
         "examples": kept,
         "skipped_unreadable": skipped,
-        "complete": len(list(out.glob("shard-*.npz"))) == n_shards,
+        "damaged": damaged,
+        "complete": len(shards) - len(damaged) == n_shards,
     }
 
 
@@ -280,6 +350,11 @@ def load_prepared(out: str | Path) -> dict[str, np.ndarray]:
             f"{out} has no {MANIFEST}: run `python -m ddsp_repro.data.prepare SRC {out}` first"
         )
     summary = summarize(out)
+    if summary["damaged"]:
+        raise RuntimeError(
+            f"{out}: {', '.join(summary['damaged'])} do not match the checksums in {MANIFEST} (damaged "
+            "files); rerun the same prepare command to recompute them"
+        )
     if not summary["complete"]:
         raise RuntimeError(f"{out} is unfinished; rerun the same prepare command to resume it")
     parts: dict[str, list[np.ndarray]] = {}

@@ -78,3 +78,93 @@ def test_missing_source_is_a_clear_error(tmp_path):
         prepare(tmp_path / "nothing", tmp_path / "out", TINY, progress=False)
     with pytest.raises(FileNotFoundError, match="prepare"):
         load_prepared(tmp_path / "out")
+
+
+def _features_digest(out) -> str:
+    import hashlib
+
+    data = load_prepared(out)
+    digest = hashlib.sha256()
+    for key in sorted(data):
+        digest.update(key.encode() + np.ascontiguousarray(data[key]).tobytes())
+    return digest.hexdigest()
+
+
+def _recording(folder, seconds: float = 14.0):
+    folder.mkdir()
+    t = np.arange(int(seconds * 16000)) / 16000
+    f0 = 220 * 2 ** (np.floor(t) / 12)  # a semitone up every second
+    sf.write(folder / "take.wav", 0.4 * np.sin(2 * np.pi * np.cumsum(f0) / 16000), 16000)
+    return folder
+
+
+def test_a_prepare_killed_at_random_moments_ends_with_the_uninterrupted_features(tmp_path):
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.helpers import REPO
+
+    src = _recording(tmp_path / "rec")  # 11 windows, one per shard
+    prepare(src, tmp_path / "straight", TINY, shard_size=1, progress=False)
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "ddsp_repro.data.prepare", str(src), str(out), "--workers", "1"]
+    command += ["--shard-size", "1", "--crepe-model", "tiny"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    moments = random.Random(0)
+    kills = 0
+    for _ in range(4):
+        proc = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        before = len(list(out.glob("shard-*.npz")))
+        deadline = time.time() + 60
+        while time.time() < deadline and len(list(out.glob("shard-*.npz"))) == before and proc.poll() is None:
+            time.sleep(0.01)  # wait until this run has finished a shard of its own
+        time.sleep(moments.uniform(0.0, 0.4))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+    assert kills >= 3 and not summarize(out)["complete"], "prepare finished before it could be killed"
+    subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True)
+    assert summarize(out)["complete"]
+    assert _features_digest(out) == _features_digest(tmp_path / "straight")
+    straight = json.loads((tmp_path / "straight" / "manifest.json").read_text())["shard_sha256"]
+    assert json.loads((out / "manifest.json").read_text())["shard_sha256"] == straight
+
+
+def test_a_damaged_shard_is_detected_and_recomputed_not_loaded(tmp_path, caplog):
+    src = nsynth_folder(tmp_path / "src")
+    out = tmp_path / "out"
+    prepare(src, out, TINY, shard_size=1, progress=False)
+    digest = _features_digest(out)
+    shard = out / "shard-00001.npz"
+    damaged = bytearray(shard.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF  # one flipped byte: still a file of the right size
+    shard.write_bytes(bytes(damaged))
+    summary = summarize(out)
+    assert summary["damaged"] == ["shard-00001.npz"] and not summary["complete"]
+    with pytest.raises(
+        RuntimeError, match=r"shard-00001.npz do not match the checksums .*rerun the same prepare"
+    ):
+        load_prepared(out)
+    with caplog.at_level("WARNING", logger="ddsp_repro"):
+        prepare(src, out, TINY, shard_size=1, progress=False)
+    assert "shard-00001.npz is damaged" in caplog.text
+    assert _features_digest(out) == digest
+
+
+def test_a_shard_the_manifest_does_not_know_is_kept_if_it_reads(tmp_path):
+    """Killed between a shard's rename and the manifest's update: the finished shard is not redone."""
+    src = nsynth_folder(tmp_path / "src")
+    out = tmp_path / "out"
+    prepare(src, out, TINY, shard_size=1, progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["shard_sha256"]["shard-00002.npz"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    os.utime(out / "shard-00002.npz", (1, 1))
+    assert prepare(src, out, TINY, shard_size=1, progress=False)["complete"]
+    assert (out / "shard-00002.npz").stat().st_mtime == 1

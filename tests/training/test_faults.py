@@ -1,4 +1,4 @@
-"""Each fault of a training run, injected: the message names the file or value, nothing written before is lost."""
+"""Each fault of a training run, injected: the message names the file or value; what was written survives."""
 
 import errno
 import logging
@@ -134,7 +134,9 @@ def test_a_nan_loss_stops_with_the_step_and_batch_and_keeps_the_last_good_checkp
 ):
     _poison_step(monkeypatch, 3)
     config = _config(tones, tmp_path)
-    with pytest.raises(NonFiniteLoss, match=r"loss is nan at step 3 \(batch: \S+.*--trainer.on-nonfinite skip"):
+    with pytest.raises(
+        NonFiniteLoss, match=r"loss is nan at step 3 \(batch: \S+.*--trainer.on-nonfinite skip"
+    ):
         train(config)
     last = run_dir_for(config) / "checkpoints" / "last.ckpt"
     weights, step = _weights(last)
@@ -226,5 +228,7 @@ def test_out_of_memory_names_the_batch_size(tones, tmp_path, monkeypatch):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(DDSPModule, "training_step", oom)
-    with pytest.raises(RuntimeError, match=r"out of memory on cpu with data.batch_size 2.*--data.batch-size 1"):
+    with pytest.raises(
+        RuntimeError, match=r"out of memory on cpu with data.batch_size 2.*--data.batch-size 1"
+    ):
         train(_config(tones, tmp_path))
