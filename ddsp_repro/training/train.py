@@ -191,6 +191,9 @@ def train(
         run_dir.mkdir(parents=True, exist_ok=True)
         config_json = {**config_to_dict(config), "semantic_hash": semantic_hash(config)}
         write_json_atomic(run_dir / "config.json", config_json, indent=2, sort_keys=True)
+    # Seeded again: the model's initial weights must not depend on what ran before (the dataset
+    # check draws random numbers the first time and reads its cache after).
+    L.seed_everything(config.trainer.seed, workers=True, verbose=False)
     module = module_for(config)
     ckpt_path = None
     if resume:
