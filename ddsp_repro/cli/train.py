@@ -36,7 +36,9 @@ def train(
 
     Args:
         preset: the preset to train, then its overrides (``PRESET --help`` shows every field).
-        resume: continue the run from its ``last.ckpt`` (a killed run computes what it would have).
+        resume: continue the run from its newest readable checkpoint (a killed or preempted run
+            computes what it would have); a run that does not exist yet starts, so a job script
+            can always pass it.
         overwrite: delete an existing run of this config and start again.
     """
     import soundfile as sf

@@ -80,13 +80,13 @@ def test_two_workers_share_one_study(tones, tmp_path):
     assert {t.user_attrs["worker_pid"] for t in trials} == {w.pid for w in workers}  # both worked
 
 
-def test_killed_worker_trial_is_retried_and_study_completes(tones, tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+def _kill_one_worker_and_finish(tones, tmp_path, url: str, n_workers: int) -> None:
+    """Start `n_workers` on one study, SIGKILL the first mid-trial; the others retry its trial and finish."""
     args = [*toy_args(tones, tmp_path, steps=6), "--n-trials", "4", "--storage", url, "--pruner", "none"]
     args += ["--heartbeat-seconds", "1"]  # dead after 3 s of silence
     victim = start_worker(args, tmp_path / "victim.log")
     time.sleep(2)
-    survivor = start_worker(args, tmp_path / "survivor.log")
+    survivors = [start_worker(args, tmp_path / f"survivor{i}.log") for i in range(n_workers - 1)]
     killed = None
     deadline = time.time() + 240
     while killed is None and time.time() < deadline and victim.poll() is None:
@@ -103,11 +103,12 @@ def test_killed_worker_trial_is_retried_and_study_completes(tones, tmp_path):
                 break
     assert killed is not None, (tmp_path / "victim.log").read_text()[-2000:]
     victim.wait()
-    _wait([survivor], 400)
-    assert survivor.returncode == 0, (tmp_path / "survivor.log").read_text()[-3000:]
+    _wait(survivors, 400)
+    for i, survivor in enumerate(survivors):
+        assert survivor.returncode == 0, (tmp_path / f"survivor{i}.log").read_text()[-3000:]
 
     trials = _load(url).get_trials()
-    assert trials[killed].state == TrialState.FAIL  # found stale by the survivor's heartbeat check
+    assert trials[killed].state == TrialState.FAIL  # found stale by a survivor's heartbeat check
     retries = [t for t in trials if t.system_attrs.get("failed_trial") == killed]
     assert len(retries) == 1 and retries[0].state == TrialState.COMPLETE
     assert retries[0].params == trials[killed].params
@@ -116,6 +117,19 @@ def test_killed_worker_trial_is_retried_and_study_completes(tones, tmp_path):
     metrics = json.loads(open(f"{retries[0].user_attrs['run_dir']}/metrics.json").read())
     assert metrics["step"] == 6
     assert len([t for t in trials if t.state in FINISHED]) >= 4
+
+
+def test_killed_worker_trial_is_retried_and_study_completes(tones, tmp_path):
+    _kill_one_worker_and_finish(tones, tmp_path, f"sqlite:///{tmp_path / 'shared.db'}", n_workers=2)
+
+
+def test_three_workers_on_postgresql_survive_a_killed_one(tones, tmp_path):
+    """The README's several-machines setup on a real PostgreSQL server (throwaway, on a loopback port)."""
+    pytest.importorskip("psycopg")
+    from tests.helpers.postgres import postgres_server
+
+    with postgres_server() as url:
+        _kill_one_worker_and_finish(tones, tmp_path, url, n_workers=3)
 
 
 def test_trials_are_wandb_runs_grouped_by_study(tones, tmp_path, monkeypatch):
