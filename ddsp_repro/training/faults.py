@@ -14,12 +14,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from pathlib import Path
 
 import lightning as L
 import torch
 
+from ddsp_repro.audio import atomic_path
 from ddsp_repro.logs import get_logger
 
 __all__ = [
@@ -92,8 +94,9 @@ def _why_unreadable(exc: BaseException, path: Path) -> str:
 def checkpoint_to_resume(folder: Path, module: L.LightningModule, reached_step: int | None) -> Path | None:
     """The checkpoint a resumed run continues from, or None if the run has none.
 
-    Unreadable checkpoints are moved aside (``NAME.unreadable``) with a warning; a checkpoint of
-    another architecture (another preset's run copied here) raises ValueError naming both.
+    Unreadable checkpoints are moved aside (``NAME.unreadable``) with a warning, and the newest
+    readable one is copied to ``last.ckpt``, which is returned; a checkpoint of another
+    architecture (another preset's run copied here) raises ValueError naming both.
     `reached_step`: the last step the run logged, to say how many steps going back costs.
 
     Raises:
@@ -121,11 +124,11 @@ def checkpoint_to_resume(folder: Path, module: L.LightningModule, reached_step: 
                 "move it out of the run folder or start the run with --overwrite"
             )
         if skipped:
-            cost = (
-                ""
-                if reached_step is None
-                else f", {max(reached_step - step, 0)} steps before step {reached_step}"
-            )
+            lost = None if reached_step is None else max(reached_step - step, 0)
+            if lost is None:
+                cost = ""
+            else:
+                cost = f", {lost} steps before step {reached_step}" if lost else "; no steps lost"
             log.warning(
                 "resuming from %s at step %d (skipped unreadable %s%s)",
                 path.name,
@@ -133,7 +136,11 @@ def checkpoint_to_resume(folder: Path, module: L.LightningModule, reached_step: 
                 ", ".join(skipped),
                 cost,
             )
-        return path
+        last = folder / "last.ckpt"
+        if path != last:  # the run folder keeps a last.ckpt: the state the run continues from
+            with atomic_path(last) as partial:
+                shutil.copyfile(path, partial)
+        return last
     if skipped:
         log.warning(
             "no readable checkpoint left in %s (set aside: %s): starting from scratch", folder, skipped

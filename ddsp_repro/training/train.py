@@ -242,6 +242,7 @@ def train(
         mode="max",
         save_top_k=t.keep_checkpoints,
         auto_insert_metric_name=False,
+        enable_version_counter=False,  # a resumed run rewrites step=N.ckpt with the same state
     )
     preemption = Preemption(last)
     iterable = isinstance(datamodule.train_set, torch.utils.data.IterableDataset)

@@ -63,7 +63,24 @@ def test_resume_sets_aside_unreadable_checkpoints_and_continues_exactly(straight
     assert "last.ckpt cannot be read: truncated" in text and "step=6.ckpt cannot be read: empty" in text
     assert "resuming from step=4.ckpt at step 4" in text and "2 steps before step 6" in text
     assert (folder / "last.ckpt.unreadable").is_file() and (folder / "step=6.ckpt.unreadable").is_file()
+    assert sorted(p.name for p in folder.glob("*.ckpt")) == [
+        "best.ckpt",
+        "last.ckpt",
+        "step=4.ckpt",
+        "step=6.ckpt",
+    ]
     _assert_same_weights(straight / "checkpoints" / "last.ckpt", last)
+
+
+def test_a_finished_run_with_an_empty_last_checkpoint_gets_it_back(tones, tmp_path, caplog):
+    config = _config(tones, tmp_path, max_steps=4)
+    train(config)
+    last = run_dir_for(config) / "checkpoints" / "last.ckpt"
+    last.write_bytes(b"")
+    with caplog.at_level(logging.WARNING, logger="ddsp_repro"):
+        train(config, resume=True)
+    assert "resuming from step=4.ckpt at step 4 (skipped unreadable last.ckpt; no steps lost)" in caplog.text
+    assert _weights(last)[1] == 4  # evaluation and packaging find last.ckpt as before
 
 
 def test_a_checkpoint_of_another_preset_is_named(tones, tmp_path):
