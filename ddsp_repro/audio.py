@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -32,6 +33,7 @@ __all__ = [
     "atomic_path",
     "audio_problem",
     "check_audio",
+    "file_sha256",
     "load_audio",
     "resample_audio",
     "storage_error",
@@ -158,6 +160,25 @@ def _fsync_tree(path: Path) -> None:
         for child in sorted(path.rglob("*")):
             _fsync(child)
     _fsync(path)
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read once per version of the file in a process.
+
+    A version is the file's (size, modification time); a rewritten file is read again.
+    """
+    stat = os.stat(path)
+    key = (str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _SHA256_SEEN:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _SHA256_SEEN[key] = digest.hexdigest()
+    return _SHA256_SEEN[key]
+
+
+_SHA256_SEEN: dict[tuple[str, int, int], str] = {}
 
 
 def write_text_atomic(path: str | Path, text: str) -> Path:

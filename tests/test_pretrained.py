@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from ddsp_repro import pretrained
+from ddsp_repro.audio import file_sha256
 from ddsp_repro.training import packaged
 from ddsp_repro.training.presets import PRESETS
 from ddsp_repro.training.train import run_dir_for, train, with_overrides
@@ -31,7 +32,7 @@ def test_every_shipped_model_loads_with_its_checksum_and_renders(name):
 
     folder = packaged.model_folder(name)
     card = pretrained.card(name)
-    assert card["sha256"] == packaged.sha256(folder / packaged.CHECKPOINT)
+    assert card["sha256"] == file_sha256(folder / packaged.CHECKPOINT)
     assert card["preset"] == SHIPPED[name]
     assert card["evaluation"]["crepe_model"] == "full"
     assert (folder / "card.md").read_text().startswith(f"# `pretrained:{name}`")

@@ -20,12 +20,13 @@ import json
 import multiprocessing as mp
 import shutil
 import sys
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ddsp_repro.audio import atomic_path, write_json_atomic
+from ddsp_repro.audio import atomic_path, file_sha256, write_json_atomic
 from ddsp_repro.logs import get_logger
 
 __all__ = ["FeatureSettings", "StaleCacheError", "load_prepared", "prepare"]
@@ -129,14 +130,6 @@ def _shard_name(index: int) -> str:
     return f"shard-{index:05d}.npz"
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _readable_shard(path: Path) -> bool:
     """Every array of `path` loads (zip CRCs checked): a shard of an older manifest without checksums."""
     try:
@@ -200,7 +193,7 @@ def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, str]:
     with atomic_path(final) as partial:
         with open(partial, "wb") as f:
             np.savez(f, **arrays)
-        sha = _file_sha256(partial)
+        sha = file_sha256(partial)
     return index, sha
 
 
@@ -268,22 +261,37 @@ def prepare(
         disable=not progress,
         file=sys.stderr,
     )
+    record = _ManifestWriter(manifest_path, manifest)
     if workers > 1 and len(jobs) > 1:
         with mp.get_context("spawn").Pool(min(workers, len(jobs))) as pool:
             for index, sha in pool.imap_unordered(_compute_shard, jobs):
-                _record(manifest_path, manifest, index, sha)
+                record(index, sha)
                 bar.update(1)
     else:
         for job in jobs:
-            _record(manifest_path, manifest, *_compute_shard(job))
+            record(*_compute_shard(job))
             bar.update(1)
+    record.flush()
     bar.close()
     return summarize(out)
 
 
-def _record(manifest_path: Path, manifest: dict, index: int, sha: str) -> None:
-    manifest["shard_sha256"][_shard_name(index)] = sha
-    write_json_atomic(manifest_path, manifest, indent=2)
+class _ManifestWriter:
+    """Adds finished shards' checksums to the manifest, written at most every `every` seconds and
+    at the end (a shard finished in between is kept by the next run if it reads: `_finished_shards`)."""
+
+    def __init__(self, path: Path, manifest: dict, every: float = 10.0) -> None:
+        self.path, self.manifest, self.every = path, manifest, every
+        self.written = time.monotonic()
+
+    def __call__(self, index: int, sha: str) -> None:
+        self.manifest["shard_sha256"][_shard_name(index)] = sha
+        if time.monotonic() - self.written >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        write_json_atomic(self.path, self.manifest, indent=2)
+        self.written = time.monotonic()
 
 
 def _finished_shards(out: Path, n_shards: int) -> dict[str, str]:
@@ -302,7 +310,7 @@ def _finished_shards(out: Path, n_shards: int) -> dict[str, str]:
         path = out / name
         if not path.is_file():
             continue
-        sha = _file_sha256(path)
+        sha = file_sha256(path)
         if recorded.get(name, sha) == sha and (name in recorded or _readable_shard(path)):
             kept[name] = sha
         else:
@@ -326,7 +334,7 @@ def summarize(out: str | Path) -> dict:
     damaged = []
     shards = sorted(out.glob("shard-*.npz"))
     for shard in shards:
-        if recorded is not None and recorded.get(shard.name) != _file_sha256(shard):
+        if recorded is not None and recorded.get(shard.name) != file_sha256(shard):
             damaged.append(shard.name)
             continue
         with np.load(shard) as data:

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ddsp_repro.audio import atomic_path, write_json_atomic
+from ddsp_repro.audio import atomic_path, file_sha256, write_json_atomic
 from ddsp_repro.logs import get_logger
-from ddsp_repro.training.packaged import CARD, CHECKPOINT, ROOT, sha256
+from ddsp_repro.training.packaged import CARD, CHECKPOINT, ROOT
 
 __all__ = ["DATA_LICENCES", "HALF_TOLERANCE", "package"]
 
@@ -156,7 +156,7 @@ def package(
         },
         "git_commit": report["git_commit"],
         "date": report["date"],
-        "sha256": sha256(folder / CHECKPOINT),
+        "sha256": file_sha256(folder / CHECKPOINT),
         "size_bytes": (folder / CHECKPOINT).stat().st_size,
     }
     write_json_atomic(folder / CARD, card, indent=2)

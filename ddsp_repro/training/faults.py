@@ -91,8 +91,11 @@ def _why_unreadable(exc: BaseException, path: Path) -> str:
     return f"truncated or damaged ({size} bytes; {type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
 
 
-def checkpoint_to_resume(folder: Path, module: L.LightningModule, reached_step: int | None) -> Path | None:
-    """The checkpoint a resumed run continues from, or None if the run has none.
+def checkpoint_to_resume(
+    folder: Path, module: L.LightningModule, reached_step: int | None
+) -> tuple[Path, int] | None:
+    """The checkpoint a resumed run continues from and the batches of its epoch it had trained
+    (Lightning's ``processed`` count), or None if the run has none.
 
     Unreadable checkpoints are moved aside (``NAME.unreadable``) with a warning, and the newest
     readable one is copied to ``last.ckpt``, which is returned; a checkpoint of another
@@ -109,6 +112,8 @@ def checkpoint_to_resume(folder: Path, module: L.LightningModule, reached_step: 
             checkpoint = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
             state = checkpoint["state_dict"]
             step = int(checkpoint["global_step"])
+            loops = checkpoint.get("loops", {}).get("fit_loop", {})
+            batches = int(loops.get("epoch_loop.batch_progress", {}).get("current", {}).get("processed", 0))
         except Exception as exc:  # any failure to read is a damaged file here
             reason = _why_unreadable(exc, path)
             moved = _set_aside(path)
@@ -140,20 +145,12 @@ def checkpoint_to_resume(folder: Path, module: L.LightningModule, reached_step: 
         if path != last:  # the run folder keeps a last.ckpt: the state the run continues from
             with atomic_path(last) as partial:
                 shutil.copyfile(path, partial)
-        return last
+        return last, batches
     if skipped:
         log.warning(
             "no readable checkpoint left in %s (set aside: %s): starting from scratch", folder, skipped
         )
     return None
-
-
-def step_in_epoch(checkpoint: Path, steps_per_epoch: int) -> int:
-    """How many batches of its epoch a checkpoint had trained on (0 at an epoch's end)."""
-    loops = torch.load(checkpoint, map_location="cpu", weights_only=False, mmap=True).get("loops", {})
-    progress = loops.get("fit_loop", {}).get("epoch_loop.batch_progress", {}).get("current", {})
-    done = int(progress.get("processed", 0))
-    return done if 0 < done < steps_per_epoch else 0
 
 
 class Preemption(L.Callback):

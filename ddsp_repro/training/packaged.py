@@ -10,12 +10,13 @@ user-facing side (`load`, `names`, `card`) and writes new folders.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from functools import cache
 from pathlib import Path
 
-__all__ = ["CHECKPOINT", "PREFIX", "ChecksumError", "model_folder", "pretrained_names", "resolve", "sha256"]
+from ddsp_repro.audio import file_sha256
+
+__all__ = ["CHECKPOINT", "PREFIX", "ChecksumError", "model_folder", "pretrained_names", "resolve"]
 
 PREFIX = "pretrained:"
 CHECKPOINT = "model.ckpt"
@@ -42,19 +43,11 @@ def model_folder(name: str) -> Path:
     return folder
 
 
-def sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @cache
 def _verified(folder: Path, size: int, mtime_ns: int) -> Path:
     """The checkpoint of `folder` once its SHA-256 matches the card (checked once per file state)."""
     expected = json.loads((folder / CARD).read_text())["sha256"]
-    found = sha256(folder / CHECKPOINT)
+    found = file_sha256(folder / CHECKPOINT)
     if found != expected:
         raise ChecksumError(
             f"{folder / CHECKPOINT} is damaged (SHA-256 {found[:12]}..., its card says "

@@ -45,7 +45,6 @@ from ddsp_repro.training.faults import (
     Preemption,
     checkpoint_to_resume,
     out_of_memory_error,
-    step_in_epoch,
 )
 from ddsp_repro.training.media import MediaCallback
 from ddsp_repro.training.module import init_model_from, module_for
@@ -195,13 +194,14 @@ def train(
     # check draws random numbers the first time and reads its cache after).
     L.seed_everything(config.trainer.seed, workers=True, verbose=False)
     module = module_for(config)
+    found = checkpoint_to_resume(last.parent, module, _last_logged_step(run_dir)) if resume else None
     ckpt_path = None
-    if resume:
-        ckpt_path = checkpoint_to_resume(last.parent, module, _last_logged_step(run_dir))
-        if ckpt_path is None and not is_child:
-            log.info("no checkpoint in %s yet: starting from scratch", run_dir)
-        elif ckpt_path is not None:
-            datamodule.resume_batch = step_in_epoch(ckpt_path, config.trainer.val_every_steps)
+    if found is not None:
+        ckpt_path, batches = found
+        # mid-epoch (a preempted run): the sampler skips the epoch's batches already trained
+        datamodule.resume_batch = batches if 0 < batches < config.trainer.val_every_steps else 0
+    elif resume and not is_child:
+        log.info("no checkpoint in %s yet: starting from scratch", run_dir)
     if config.trainer.init_from and ckpt_path is None:
         init_model_from(module, config.trainer.init_from)
         log.info("starting from the model weights of %s", config.trainer.init_from)

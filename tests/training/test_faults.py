@@ -121,7 +121,7 @@ def test_preemption_saves_the_current_step_and_resume_loses_nothing(straight, to
     _assert_same_weights(straight / "checkpoints" / "last.ckpt", last)
 
 
-def test_the_command_exits_with_the_requeue_status(tones, tmp_path, monkeypatch):
+def test_the_command_exits_with_the_requeue_status():
     from ddsp_repro.cli import _run_guarded
 
     def preempted():
