@@ -28,6 +28,7 @@ def commands() -> dict[str, Callable]:
         "eval": evaluate.evaluate,
         "results": evaluate.results,
         "regression": evaluate.regression,
+        "alignment": evaluate.alignment,
         "build-data": data.build_data,
         "inspect": data.inspect,
         "prepare": data.prepare,

@@ -20,6 +20,7 @@ def build_data(
     seed: int = 0,
     program: int = 40,
     check: int = 0,
+    sample_rate: int = 16000,
 ) -> None:
     """Render an offline data set: the built-in NSynth-format notes or the solo-violin stand-in.
 
@@ -36,18 +37,25 @@ def build_data(
         seed: violin: the order and expression of the tunes.
         program: violin: the General-MIDI program that plays them (40 violin; 73 flute, 42 cello, ...).
         check: builtin: afterwards measure CREPE (full) against the rendered pitch on N notes.
+        sample_rate: Hz the soundfont renders at (natively: 44100 or 48000 for those presets).
     """
     if kind == "builtin":
         from ddsp_repro.data.builtin import BuiltinSpec, build, check_pitch
 
-        counts = build(out, BuiltinSpec(velocities=tuple(velocities), pitch_step=pitch_step), soundfont)
+        counts = build(
+            out,
+            BuiltinSpec(velocities=tuple(velocities), pitch_step=pitch_step, sample_rate=sample_rate),
+            soundfont,
+        )
         print(f"wrote {sum(counts.values())} notes to {out}: {counts}")
         if check:
             print(json.dumps(check_pitch(out, check), indent=2))
     else:
         from ddsp_repro.data.violin import ViolinSpec, build_violin
 
-        result = build_violin(out, ViolinSpec(minutes=minutes, seed=seed, program=program), soundfont)
+        result = build_violin(
+            out, ViolinSpec(minutes=minutes, seed=seed, program=program, sample_rate=sample_rate), soundfont
+        )
         print(f"wrote {result['tunes']} tunes, {result['seconds'] / 60:.1f} minutes, to {out}")
 
 
@@ -92,6 +100,7 @@ def prepare(
     pcm_scale: Literal["full", "v0.0.6"] = "full",
     limit: int | None = None,
     overwrite: bool = False,
+    sample_rate: int = 16000,
 ) -> None:
     """Compute features (CREPE f0 and confidence, loudness) of NSynth or of your own recordings.
 
@@ -115,12 +124,16 @@ def prepare(
             v0.0.6 preparation did, so the audio peaks at +-0.5.
         limit: only the first N examples.
         overwrite: recompute a folder made with other settings.
+        sample_rate: Hz of the model the features are for: the audio is read at this rate (no
+            detour through 16 kHz) and f0 and loudness are put on its frame grid (hop
+            ``round(rate / 250)``; other rates than 16 kHz use the "centered" alignment).
     """
     from ddsp_repro.data.prepare import FeatureSettings, resolve_subset
     from ddsp_repro.data.prepare import prepare as prepare_features
 
     subset = resolve_subset(src, subset, split, splits_csv)
-    settings = FeatureSettings(
+    settings = FeatureSettings.at_rate(
+        sample_rate,
         crepe_model=crepe_model,
         split=split,
         subset=subset,

@@ -90,3 +90,31 @@ def regression(mode: Positional[Literal["check", "measure"]], folder: Path | Non
         print("metric regression:\n  " + "\n  ".join(failures), file=sys.stderr)
         sys.exit(1)
     print(f"metrics within tolerance of {folder / 'baseline.json'}")
+
+
+def alignment(crepe_model: str = "tiny", rates: tuple[int, ...] = ()) -> None:
+    """Print where f0, loudness and rendered audio place known events, in ms, at every sample rate.
+
+    A synthetic phrase (onset, pitch step, level step at known times, off the frame grid) is
+    analysed on each rate's frame grid (`ddsp_repro.evaluation.alignment`); offsets are measured
+    minus true. 16 kHz is shown with the paper's convention and with the centred one.
+
+    Args:
+        crepe_model: CREPE that tracks f0 (tiny is quick; full is the paper's).
+        rates: sample rates to measure (default: every supported rate).
+    """
+    from ddsp_repro.evaluation.alignment import alignment_table
+    from ddsp_repro.rates import SUPPORTED_RATES
+
+    rows = alignment_table(tuple(rates) or SUPPORTED_RATES, crepe_model=crepe_model)
+    head = (
+        "rate     alignment  hop  hop ms | f0 step | loud onset  loud step | out onset  out pitch  out step"
+    )
+    print(head)
+    for r in rows:
+        f0, ld, out = (r["offsets_ms"][k] for k in ("f0", "loudness", "rendered"))
+        print(
+            f"{r['sample_rate']:<8} {r['alignment']:<10} {r['hop']:<4} {r['hop_ms']:6.2f} | "
+            f"{f0['pitch_step']:7.2f} | {ld['onset']:10.2f} {ld['level_step']:10.2f} | "
+            f"{out['onset']:9.2f} {out['pitch_step']:10.2f} {out['level_step']:9.2f}"
+        )

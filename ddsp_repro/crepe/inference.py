@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -9,28 +11,55 @@ from torch import Tensor
 from ddsp_repro.crepe.decode import decode
 from ddsp_repro.crepe.model import FRAME_SIZE, load_crepe
 
-__all__ = ["activations", "frame_audio", "normalize_frames", "predict"]
+__all__ = ["activations", "frame_audio", "frame_count", "frame_starts", "normalize_frames", "predict"]
 
 
-def frame_audio(audio: Tensor, hop: int, n_frames: int | None, padding: str) -> Tensor:
+def frame_starts(n_frames: int, step: float, padding: str) -> Tensor:
+    """Start sample of each CREPE frame in the padded 16 kHz audio (see `frame_audio`).
+
+    Frame ``i`` sits at ``i * step`` (``"centered"``: ``(i + 1/2) * step``), rounded to the nearest
+    16 kHz sample, so a fractional step (another rate's frame grid) never drifts: each frame is at
+    most half a sample (0.031 ms) from its true time. An integer step gives ``i * step`` exactly.
+    """
+    position = (torch.arange(n_frames, dtype=torch.float64) + (0.5 if padding == "centered" else 0.0)) * step
+    return torch.floor(position + 0.5).long()
+
+
+def frame_count(n_samples: int, step: float, padding: str, seconds_frames: int | None = None) -> int:
+    """Frames of 16 kHz audio: ``"center"`` ``1 + floor(n / step)``, else `seconds_frames` (given)."""
+    if padding == "center":
+        return 1 + math.floor(n_samples / step + 1e-9)
+    if seconds_frames is None or seconds_frames < 1:
+        raise ValueError(f"audio of {n_samples} samples is too short for one frame")
+    return seconds_frames
+
+
+def frame_audio(audio: Tensor, step: float, n_frames: int | None, padding: str) -> Tensor:
     """Cut 16 kHz audio ``[batch, n_samples]`` into 1024-sample frames ``[batch, n_frames, 1024]``.
 
-    - ``"end"``: frame ``i`` starts at sample ``i * hop``; the audio is zero-padded (or trimmed)
+    - ``"end"``: frame ``i`` starts at sample ``i * step``; the audio is zero-padded (or trimmed)
       at the end to exactly `n_frames` frames (the paper-era code and TFDS NSynth).
-    - ``"center"``: 512 zeros on both sides, ``1 + n_samples // hop`` frames centred on the hop
-      grid (``crepe``'s own default and the official code's later versions).
+    - ``"center"``: 512 zeros on both sides, ``1 + n_samples // step`` frames centred on the
+      step grid (``crepe``'s own default and the official code's later versions).
+    - ``"centered"``: `n_frames` frames, frame ``i`` centred at ``(i + 1/2) * step``: the middle
+      of the model's frame ``i`` when `step` is its hop in 16 kHz samples (`ddsp_repro.rates`).
+
+    `step` may be fractional (`frame_starts`).
     """
-    if padding == "end":
-        if n_frames is None or n_frames < 1:
-            raise ValueError(f"audio of {audio.shape[-1]} samples is too short for one frame")
-        length = (n_frames - 1) * hop + FRAME_SIZE
-        n = audio.shape[-1]
-        audio = F.pad(audio, (0, length - n)) if n < length else audio[:, :length]
-    elif padding == "center":
-        audio = F.pad(audio, (FRAME_SIZE // 2, FRAME_SIZE // 2))
+    if padding not in ("end", "center", "centered"):
+        raise ValueError(f"padding must be 'end', 'center' or 'centered', got {padding!r}")
+    n = audio.shape[-1]
+    n_frames = frame_count(n, step, padding, n_frames)
+    starts = frame_starts(n_frames, step, padding)
+    left = 0 if padding == "end" else FRAME_SIZE // 2
+    length = int(starts[-1]) + FRAME_SIZE
+    if padding == "end" and n >= length:
+        audio = audio[:, :length]
     else:
-        raise ValueError(f"padding must be 'end' or 'center', got {padding!r}")
-    return audio.unfold(-1, FRAME_SIZE, hop)
+        audio = F.pad(audio, (left, max(0, length - n - left)))
+    if float(step).is_integer() and padding != "centered":
+        return audio.unfold(-1, FRAME_SIZE, int(step))[:, :n_frames]
+    return audio[:, starts[:, None] + torch.arange(FRAME_SIZE)]
 
 
 def normalize_frames(frames: Tensor) -> Tensor:
@@ -64,7 +93,7 @@ def activations(
 
 def predict(
     audio: Tensor,
-    hop: int,
+    hop: float,
     n_frames: int | None,
     crepe_model: str = "full",
     viterbi: bool = True,

@@ -66,6 +66,7 @@ class BuiltinSpec:
     pitch_step: int = 1
     min_pitch: int = 24
     max_pitch: int = 84
+    sample_rate: int = SAMPLE_RATE  # the soundfont renders natively at any rate
 
 
 def find_soundfont(path: str | None = None) -> Path:
@@ -85,13 +86,15 @@ def _split_of(note_str: str) -> str:
     return "valid" if bucket == 0 else "test" if bucket == 1 else "train"
 
 
-def render_note(synth, sfid: int, program: int, pitch: int, velocity: int) -> np.ndarray:
-    """4 s of mono float32 audio at 16 kHz: key held for 3 s, then released."""
+def render_note(
+    synth, sfid: int, program: int, pitch: int, velocity: int, sample_rate: int = SAMPLE_RATE
+) -> np.ndarray:
+    """4 s of mono float32 audio at `sample_rate` (the synth's): key held for 3 s, then released."""
     synth.notes_off()
     synth.sounds_off()
     synth.program_select(0, sfid, 0, program)
-    hold = int(HOLD_SECONDS * SAMPLE_RATE)
-    tail = int(N_SECONDS * SAMPLE_RATE) - hold
+    hold = int(HOLD_SECONDS * sample_rate)
+    tail = int(N_SECONDS * sample_rate) - hold
     synth.noteon(0, pitch, velocity)
     head = np.frombuffer(synth.generate(hold), dtype=np.float32)
     synth.noteoff(0, pitch)
@@ -117,14 +120,14 @@ def build(out: str | Path, spec: BuiltinSpec = BuiltinSpec(), soundfont: str | N
 def _render_all(partial: Path, spec: BuiltinSpec, sf_path: Path) -> dict[str, dict[str, dict]]:
     import tinysoundfont
 
-    synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE)
+    synth = tinysoundfont.Synth(samplerate=spec.sample_rate)
     sfid = synth.sfload(str(sf_path))
     meta: dict[str, dict[str, dict]] = {s: {} for s in ("train", "valid", "test")}
     for index, (instrument, family, program, lo, hi) in enumerate(INSTRUMENTS):
         for pitch in range(max(lo, spec.min_pitch), min(hi, spec.max_pitch) + 1, spec.pitch_step):
             for velocity in spec.velocities:
                 note_str = f"{instrument}-{pitch:03d}-{velocity:03d}"
-                audio = render_note(synth, sfid, program, pitch, velocity)
+                audio = render_note(synth, sfid, program, pitch, velocity, spec.sample_rate)
                 peak = float(np.max(np.abs(audio)))
                 if peak < 1e-4:
                     continue  # the soundfont has no sample for this key: skip rather than store silence
@@ -133,13 +136,13 @@ def _render_all(partial: Path, spec: BuiltinSpec, sf_path: Path) -> dict[str, di
                 split = _split_of(note_str)
                 folder = partial / f"nsynth-{split}" / "audio"
                 folder.mkdir(parents=True, exist_ok=True)
-                write_wav(folder / f"{note_str}.wav", audio, SAMPLE_RATE, peak="raise")
+                write_wav(folder / f"{note_str}.wav", audio, spec.sample_rate, peak="raise")
                 meta[split][note_str] = {
                     "note": len(meta[split]),
                     "note_str": note_str,
                     "pitch": pitch,
                     "velocity": velocity,
-                    "sample_rate": SAMPLE_RATE,
+                    "sample_rate": spec.sample_rate,
                     "instrument": index,
                     "instrument_str": instrument,
                     "instrument_source": 0,
@@ -185,9 +188,9 @@ def check_pitch(
     chosen = [examples[i] for i in rng.choice(len(examples), size=min(n_notes, len(examples)), replace=False)]
     errors = []
     for ex in chosen:
-        audio, _ = sf.read(ex.path, dtype="float32")
+        audio, rate = sf.read(ex.path, dtype="float32")
         f0, conf = compute_f0(
-            torch.from_numpy(audio[: int(HOLD_SECONDS * SAMPLE_RATE)]), crepe_model=crepe_model, frame_rate=50
+            torch.from_numpy(audio[: int(HOLD_SECONDS * rate)]), rate, crepe_model=crepe_model, frame_rate=50
         )
         keep = conf >= 0.85
         if keep.any():

@@ -28,6 +28,7 @@ import numpy as np
 
 from ddsp_repro.audio import atomic_path, file_sha256, write_json_atomic
 from ddsp_repro.logs import get_logger
+from ddsp_repro.rates import ALIGNMENTS, default_alignment, hop_for, paddings, samples_for
 
 __all__ = ["FeatureSettings", "StaleCacheError", "load_prepared", "prepare"]
 
@@ -43,9 +44,11 @@ class StaleCacheError(RuntimeError):
 
 @dataclass(frozen=True)
 class FeatureSettings:
+    """How features are computed. At another rate than 16 kHz use `FeatureSettings.at_rate`."""
+
     sample_rate: int = 16000
-    frame_rate: int = 250
-    n_seconds: float = 4.0
+    frame_rate: int = 250  # requested; the hop is round(sample_rate / frame_rate) (ddsp_repro.rates)
+    n_seconds: float = 4.0  # rounded up to whole hops, zero-padded at the end
     crepe_model: str = "full"
     viterbi: bool = True
     f0_padding: str = "end"
@@ -57,6 +60,31 @@ class FeatureSettings:
     splits_csv: str | None = None
     valid_fraction: float = 0.0  # recordings only: whole files held out
     pcm_scale: str = "full"  # recordings only: "v0.0.6" halves integer PCM as the official prepare did
+    loudness_padding: str | None = None  # None: the loudness semantics' own ("end" for the paper's)
+
+    @classmethod
+    def at_rate(cls, sample_rate: int, alignment: str | None = None, **changes) -> FeatureSettings:
+        """Settings for a model at `sample_rate` (alignment: "paper" at 16 kHz, else "centered")."""
+        alignment = alignment or default_alignment(sample_rate)
+        f0_padding, loudness_padding = paddings(alignment)
+        return cls(
+            sample_rate=sample_rate, f0_padding=f0_padding, loudness_padding=loudness_padding, **changes
+        )
+
+    @property
+    def hop(self) -> int:
+        return hop_for(self.sample_rate, self.frame_rate)
+
+    @property
+    def n_samples(self) -> int:
+        """Samples per example: `n_seconds` rounded up to whole hops (64000 at 16 kHz)."""
+        return samples_for(self.n_seconds, self.sample_rate, self.hop)
+
+    @property
+    def alignment(self) -> str | None:
+        """The alignment these paddings are (None: a combination no model uses)."""
+        pair = (self.f0_padding, self.loudness_padding)
+        return next((name for name, p in ALIGNMENTS.items() if p == pair), None)
 
 
 def _source_items(
@@ -146,12 +174,12 @@ def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, str]:
     import torch
 
     from ddsp_repro.audio import AudioFileError, load_audio
-    from ddsp_repro.dsp import compute_f0, compute_loudness
+    from ddsp_repro.crepe import compute_features
 
     index, items, settings_dict, out = job
     settings = FeatureSettings(**settings_dict)
     torch.set_num_threads(1)
-    n_samples = int(settings.n_seconds * settings.sample_rate)
+    n_samples = settings.n_samples
     kept, audios, skipped = [], [], []
     for item in items:
         try:
@@ -169,17 +197,16 @@ def _compute_shard(job: tuple[int, list[dict], dict, str]) -> tuple[int, str]:
     }
     if kept:
         batch = torch.from_numpy(np.stack(audios))
-        f0_hz, confidence = compute_f0(
+        features = compute_features(
             batch,
             settings.sample_rate,
-            settings.frame_rate,
+            settings.hop,
+            (settings.f0_padding, settings.loudness_padding),
             crepe_model=settings.crepe_model,
             viterbi=settings.viterbi,
-            padding=settings.f0_padding,
+            loudness_semantics=settings.loudness_semantics,
         )
-        loudness = compute_loudness(
-            batch, settings.sample_rate, settings.frame_rate, semantics=settings.loudness_semantics
-        )
+        f0_hz, confidence, loudness = (features[k] for k in ("f0_hz", "f0_confidence", "loudness_db"))
         arrays.update(
             audio=batch.numpy(),
             f0_hz=f0_hz.numpy(),
@@ -232,6 +259,7 @@ def prepare(
         shutil.rmtree(out)
     if manifest_path.is_file():
         old = json.loads(manifest_path.read_text())
+        old["settings"] = {**asdict(FeatureSettings()), **old.get("settings", {})}  # fields added since
         differs = [
             k
             for k in ("format_version", "source_kind", "settings", "source_hash", "n_items", "shard_size")

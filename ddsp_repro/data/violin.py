@@ -5,9 +5,9 @@ cannot be downloaded here. This renders public-domain fiddle tunes — James Air
 Scotch, English, Irish and Foreign Airs* (1782-1803), from the corpus that ships with `music21` —
 with the FluidR3 GM sampled violin (`fluid-soundfont-gm`, MIT), played expressively: legato
 (each note starts as the last one stops), delayed vibrato through the pitch wheel, phrase-level
-dynamics through the expression controller and accented note velocities. One mono 16 kHz wav per
-tune, plus `tunes.json` with titles and the rendering settings. It is a sampled violin playing
-notated melodies, **not** a violinist: no bow changes, no real phrasing, one room.
+dynamics through the expression controller and accented note velocities. One mono wav per
+tune (16 kHz, or `--sample-rate`), plus `tunes.json` with titles and the rendering settings. It
+is a sampled violin playing notated melodies, **not** a violinist: no bow changes, no real phrasing, one room.
 
 The folder is a "recordings" source: `ddsp-repro prepare DIR OUT --valid-fraction 0.1`.
 """
@@ -24,12 +24,13 @@ import numpy as np
 
 from ddsp_repro.audio import atomic_path, write_wav
 from ddsp_repro.data.builtin import SAMPLE_RATE, find_soundfont
+from ddsp_repro.rates import scaled_size
 
 __all__ = ["ViolinSpec", "build_violin", "render_tune", "tune_notes"]
 
 VIOLIN_PROGRAM = 40
 LOWEST, HIGHEST = 55, 93  # G3 .. A6
-BLOCK = 32  # samples between pitch-wheel updates (2 ms)
+BLOCK = 32  # samples at 16 kHz between pitch-wheel updates (2 ms; the same 2 ms at any rate)
 BEND_RANGE = 1.0  # semitones at full pitch-wheel deflection
 
 
@@ -40,6 +41,7 @@ class ViolinSpec:
     books: tuple[str, ...] = ("airdsAirs/book1.abc",)
     max_tune_seconds: float = 40.0
     program: int = VIOLIN_PROGRAM  # another GM program plays the same airs (e.g. 73, flute)
+    sample_rate: int = SAMPLE_RATE  # the soundfont renders natively at any rate
 
 
 def tune_notes(score) -> list[tuple[int | None, float]]:
@@ -70,6 +72,7 @@ def render_tune(
     rng: np.random.Generator,
     max_seconds: float,
     program: int = VIOLIN_PROGRAM,
+    sample_rate: int = SAMPLE_RATE,
 ) -> np.ndarray:
     """Play one tune on the sampled violin (or GM `program`) with legato, vibrato, dynamics; mono float32."""
     synth.notes_off()
@@ -80,6 +83,7 @@ def render_tune(
     vib_rate, vib_depth = rng.uniform(5.0, 6.5), rng.uniform(0.15, 0.3)  # Hz, semitones
     phrase_seconds = rng.uniform(6.0, 10.0)
     out, t, current = [], 0.0, None
+    block = scaled_size(BLOCK, sample_rate, multiple=1)
     for pitch, quarters in notes:
         seconds = quarters * 60.0 / bpm
         if t + seconds > max_seconds:
@@ -91,19 +95,19 @@ def render_tune(
             if current is not None and current != pitch:
                 synth.noteoff(0, current)  # after the next note-on: legato, no gap
             current = pitch
-        n_blocks = max(1, int(round(seconds * SAMPLE_RATE / BLOCK)))
+        n_blocks = max(1, int(round(seconds * sample_rate / block)))
         for b in range(n_blocks):
-            since_onset = b * BLOCK / SAMPLE_RATE
+            since_onset = b * block / sample_rate
             ramp = min(1.0, max(0.0, (since_onset - 0.12) / 0.2))  # vibrato starts after 120 ms
             bend = vib_depth * ramp * math.sin(2 * math.pi * vib_rate * (t + since_onset))
             synth.pitchbend(0, int(8192 + 8191 * bend / BEND_RANGE))
             swell = 0.5 + 0.5 * math.sin(2 * math.pi * (t + since_onset) / phrase_seconds)
             synth.control_change(0, 11, int(70 + 50 * swell))  # expression: phrase dynamics
-            out.append(np.frombuffer(synth.generate(BLOCK), dtype=np.float32))
-        t += n_blocks * BLOCK / SAMPLE_RATE
+            out.append(np.frombuffer(synth.generate(block), dtype=np.float32))
+        t += n_blocks * block / sample_rate
     if current is not None:
         synth.noteoff(0, current)
-    out.append(np.frombuffer(synth.generate(SAMPLE_RATE // 2), dtype=np.float32))  # let it ring out
+    out.append(np.frombuffer(synth.generate(sample_rate // 2), dtype=np.float32))  # let it ring out
     audio = np.concatenate(out).reshape(-1, 2).mean(axis=1)
     peak = float(np.abs(audio).max())
     return audio * (0.9 / peak) if peak > 0.9 else audio
@@ -128,7 +132,7 @@ def build_violin(out: str | Path, spec: ViolinSpec = ViolinSpec(), soundfont: st
 def _render_tunes(partial: Path, scores: list, spec: ViolinSpec, sf_path: Path, rng) -> tuple[list, float]:
     import tinysoundfont
 
-    synth = tinysoundfont.Synth(samplerate=SAMPLE_RATE)
+    synth = tinysoundfont.Synth(samplerate=spec.sample_rate)
     sfid = synth.sfload(str(sf_path))
     order = rng.permutation(len(scores))
     tunes, total = [], 0.0
@@ -139,12 +143,12 @@ def _render_tunes(partial: Path, scores: list, spec: ViolinSpec, sf_path: Path, 
         notes = tune_notes(score)
         if len([p for p, _ in notes if p is not None]) < 8:
             continue
-        audio = render_tune(synth, sfid, notes, rng, spec.max_tune_seconds, spec.program)
+        audio = render_tune(synth, sfid, notes, rng, spec.max_tune_seconds, spec.program, spec.sample_rate)
         name = f"{Path(book).parent.name}_{Path(book).stem}_{number:03d}.wav"
-        write_wav(partial / name, audio, SAMPLE_RATE, peak="clip")
+        write_wav(partial / name, audio, spec.sample_rate, peak="clip")
         title = score.metadata.title if score.metadata is not None else None
-        tunes.append({"file": name, "title": title, "seconds": round(len(audio) / SAMPLE_RATE, 2)})
-        total += len(audio) / SAMPLE_RATE
+        tunes.append({"file": name, "title": title, "seconds": round(len(audio) / spec.sample_rate, 2)})
+        total += len(audio) / spec.sample_rate
     (partial / "tunes.json").write_text(
         json.dumps(
             {

@@ -85,7 +85,7 @@ def stats_for(loaded: Loaded) -> DatasetStats:
     cache = loaded.checkpoint.resolve().parent.parent / STATS
     if cache.is_file():
         return DatasetStats.load(cache)
-    dataset, info = split_dataset(loaded.config.data, "train")
+    dataset, info = split_dataset(loaded.config.data, "train", grid=loaded.config.model)
     stats = dataset_stats(dataset, source=str(info.get("folder", info.get("source"))))
     try:
         stats.save(cache)
@@ -98,7 +98,7 @@ def examples(loaded: Loaded, split: str = "valid", n: int | None = None) -> list
     """Examples of a split of the model's data (all, or `n` spread over the split)."""
     from ddsp_repro.data.sources import split_dataset
 
-    dataset, _ = split_dataset(loaded.config.data, split)
+    dataset, _ = split_dataset(loaded.config.data, split, grid=loaded.config.model)
     size = len(dataset)
     if n is None or n >= size:
         return [dataset[i] for i in range(size)]

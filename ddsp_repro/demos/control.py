@@ -65,7 +65,7 @@ def _pitched_pairs(loaded: Loaded, items: list[dict], n_pairs: int) -> list[tupl
 def _score(
     loaded: Loaded, parts: dict, f0: torch.Tensor, loudness: torch.Tensor, mask: torch.Tensor, crepe: str
 ):
-    out = measure(parts["audio"], loaded.sample_rate, loaded.frame_rate, crepe)
+    out = measure(parts["audio"], loaded.model.config, crepe)
     f0_l1 = float(f0_l1_per_example(out["f0_hz"][None], f0[None], mask.float()[None])[0])
     ld_l1 = float((out["loudness_db"] - loudness).abs().mean())
     return f0_l1, ld_l1

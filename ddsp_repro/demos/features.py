@@ -16,9 +16,11 @@ import numpy as np
 import torch
 
 from ddsp_repro.audio import load_audio
-from ddsp_repro.dsp import compute_f0, compute_loudness, hz_to_midi
+from ddsp_repro.crepe import compute_features
+from ddsp_repro.dsp import compute_loudness, hz_to_midi
+from ddsp_repro.rates import frame_rate_of
 
-__all__ = ["DatasetStats", "dataset_stats", "match_quantiles", "measure", "read_input"]
+__all__ = ["DatasetStats", "dataset_stats", "grid_loudness", "match_quantiles", "measure", "read_input"]
 
 MIN_SECONDS = 0.1  # CREPE needs a 64 ms window; shorter inputs hold no pitch to transfer
 PITCHED = 0.85  # CREPE confidence above which a frame counts as pitched (the metrics' threshold)
@@ -44,12 +46,23 @@ def read_input(path: str | Path, sample_rate: int, hop: int) -> np.ndarray:
     return np.pad(audio, (0, -audio.size % hop))
 
 
-def measure(audio: np.ndarray | torch.Tensor, sample_rate: int, frame_rate: int, crepe_model: str) -> dict:
-    """``f0_hz``, ``confidence`` and ``loudness_db`` of mono `audio`, ``[n_frames]`` tensors each."""
+def measure(audio: np.ndarray | torch.Tensor, grid, crepe_model: str) -> dict:
+    """``f0_hz``, ``confidence`` and ``loudness_db`` of mono `audio` on the frame grid of `grid` (a
+    model config: its rate, hop and alignment), ``[n_frames]`` tensors each."""
     x = torch.as_tensor(np.asarray(audio, dtype=np.float32))[None]
-    f0_hz, confidence = compute_f0(x, sample_rate, frame_rate, crepe_model=crepe_model)
-    loudness = compute_loudness(x, sample_rate, frame_rate)
-    return {"f0_hz": f0_hz[0], "confidence": confidence[0], "loudness_db": loudness[0]}
+    out = compute_features(x, grid.sample_rate, grid.hop, grid.paddings, crepe_model=crepe_model)
+    return {
+        "f0_hz": out["f0_hz"][0],
+        "confidence": out["f0_confidence"][0],
+        "loudness_db": out["loudness_db"][0],
+    }
+
+
+def grid_loudness(audio: np.ndarray | torch.Tensor, grid) -> torch.Tensor:
+    """Loudness ``[n_frames]`` of mono `audio` on the frame grid of `grid` (as `measure`)."""
+    x = torch.as_tensor(np.asarray(audio, dtype=np.float32))[None]
+    rate = frame_rate_of(grid.sample_rate, grid.hop)
+    return compute_loudness(x, grid.sample_rate, rate, padding=grid.paddings[1])[0]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ddsp_repro.demos.common import Loaded, encode, render, require_f0_input
-from ddsp_repro.demos.features import DatasetStats, match_quantiles, measure
+from ddsp_repro.demos.features import DatasetStats, grid_loudness, match_quantiles, measure
 from ddsp_repro.dsp import hz_to_midi, midi_to_hz
 from ddsp_repro.evaluation.metrics import f0_l1_per_example
 
@@ -66,9 +66,9 @@ def timbre_transfer(
     Returns the output audio and parts, the input's and the conditioning's f0 / loudness tracks,
     the output's re-measured tracks, the settings used and how closely the output follows them.
     """
-    model, sr, fr = loaded.model, loaded.sample_rate, loaded.frame_rate
+    model, grid = loaded.model, loaded.model.config
     require_f0_input(loaded, "timbre transfer")
-    features = measure(audio, sr, fr, crepe_model)
+    features = measure(audio, grid, crepe_model)
     f0_in, conf = features["f0_hz"], features["confidence"]
     # Pitched: CREPE is confident, above its bottom bins (where it sits in silence), and the frame
     # is not far below the loudest one (CREPE can be confident about low hum in the pauses).
@@ -83,7 +83,7 @@ def timbre_transfer(
     if room_applied:
         with torch.no_grad():
             wet = model.reverb(torch.as_tensor(audio, dtype=torch.float32)[None])[0].numpy()
-        loudness_in = _loudness(wet, sr, fr)
+        loudness_in = grid_loudness(wet, grid)
     else:
         loudness_in = features["loudness_db"]
 
@@ -105,7 +105,7 @@ def timbre_transfer(
 
     z = encode(model, audio)
     parts = render(model, f0.float(), loudness_t, z, seed=seed)
-    out = measure(parts["audio"], sr, fr, crepe_model)
+    out = measure(parts["audio"], grid, crepe_model)
     f0_l1 = float(f0_l1_per_example(out["f0_hz"][None], f0[None], pitched.float()[None])[0])
     loudness_error = (out["loudness_db"] - loudness_t).abs()
     loudness_l1, loudness_l1_pitched = float(loudness_error.mean()), float(loudness_error[pitched].mean())
@@ -115,7 +115,7 @@ def timbre_transfer(
         "conditioning": {"f0_hz": f0, "loudness_db": loudness_t, "pitched": pitched},
         "output": out,
         "summary": {
-            "seconds": round(audio.size / sr, 3),
+            "seconds": round(audio.size / grid.sample_rate, 3),
             "octave_shift": octave_shift,
             "input_mean_pitch_midi": round(input_midi, 2),
             "output_mean_pitch_midi": round(input_midi + 12 * octave_shift, 2),
@@ -130,9 +130,3 @@ def timbre_transfer(
             "crepe_model": crepe_model,
         },
     }
-
-
-def _loudness(audio: np.ndarray, sample_rate: int, frame_rate: int) -> torch.Tensor:
-    from ddsp_repro.dsp import compute_loudness
-
-    return compute_loudness(torch.as_tensor(audio, dtype=torch.float32)[None], sample_rate, frame_rate)[0]

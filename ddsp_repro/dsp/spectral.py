@@ -18,6 +18,7 @@ from torch import Tensor
 from ddsp_repro import native
 from ddsp_repro.dsp.core import DB_RANGE, LD_RANGE, as_batch, check_finite, power_to_db
 from ddsp_repro.dsp.filtering import overlap_add
+from ddsp_repro.rates import LOUDNESS_MAX_HZ, exact_hop, scaled_size
 
 __all__ = [
     "a_weighting",
@@ -51,9 +52,16 @@ def pad_for_frames(audio: Tensor, frame_size: int, hop_size: int, padding: str) 
       the paper-era code and TFDS NSynth features).
     - ``"center"``: ``frame_size // 2`` zeros at both ends, ``1 + n // hop`` frames, each centred
       on its hop (official code from v2.0 on).
+    - ``"centered"``: ``ceil(n / hop)`` frames, frame ``i`` centred on the middle of samples
+      ``[i * hop, (i + 1) * hop)`` (``(frame_size - hop) // 2`` zeros first, the rest at the end;
+      an odd ``frame_size - hop`` puts the centre half a sample early). `ddsp_repro.rates`.
     - ``"valid"``: no padding.
     """
     n = audio.shape[-1]
+    if padding == "centered":
+        n_frames = max(1, math.ceil(n / hop_size))
+        left = (frame_size - hop_size) // 2
+        return F.pad(audio, (left, (n_frames - 1) * hop_size + frame_size - left - n))
     if padding == "end":
         n_frames = max(1, math.ceil(n / hop_size))
         pad = max(0, (n_frames - 1) * hop_size + frame_size - n)
@@ -65,7 +73,7 @@ def pad_for_frames(audio: Tensor, frame_size: int, hop_size: int, padding: str) 
         if n < frame_size:
             raise ValueError(f"{n} samples are fewer than one frame of {frame_size}")
         return audio
-    raise ValueError(f"padding must be 'end', 'center' or 'valid', got {padding!r}")
+    raise ValueError(f"padding must be 'end', 'center', 'centered' or 'valid', got {padding!r}")
 
 
 @functools.lru_cache(maxsize=32)
@@ -295,6 +303,7 @@ def compute_loudness(
     range_db: float | None = None,
     semantics: str = "paper",
     padding: str | None = None,
+    max_hz: float | None = LOUDNESS_MAX_HZ,
 ) -> Tensor:
     """A-weighted perceptual loudness in dB, frame-wise.
 
@@ -308,11 +317,18 @@ def compute_loudness(
       dB with ``ref_db = 0``, ``range_db = 80``; ``n_fft = 512``, centre padding,
       ``1 + n_samples // hop`` frames.
 
+    At another rate than 16 kHz the default `n_fft` keeps its duration (6144 at 48 kHz) and the
+    mean is over the bins up to `max_hz` (8 kHz: every bin at 16 kHz), the paper's band. The
+    values are close to, not equal to, 16 kHz ones: a 440 Hz tone at -10 dBFS reads -100.2 dB at
+    16 kHz and -98.1 dB at 48 kHz (`tests/test_rates.py`); compare loudness within one rate.
+
     Args:
         audio: ``[batch, n_samples]`` or ``[n_samples]``.
-        sample_rate: Hz. `frame_rate` must divide it.
-        frame_rate: loudness frames per second.
-        padding: ``"end"`` or ``"center"`` (see `pad_for_frames`).
+        sample_rate: Hz.
+        frame_rate: loudness frames per second; ``sample_rate / frame_rate`` must be an integer
+            hop (44.1 kHz: ``44100 / 176``, see `ddsp_repro.rates.frame_rate_of`).
+        padding: ``"end"``, ``"center"`` or ``"centered"`` (see `pad_for_frames`).
+        max_hz: highest bin averaged (None: all bins).
 
     Returns:
         loudness in dB, ``[batch, n_frames]`` (or ``[n_frames]``).
@@ -320,26 +336,24 @@ def compute_loudness(
     if semantics not in _LOUDNESS_DEFAULTS:
         raise ValueError(f"semantics must be 'paper' or 'v2', got {semantics!r}")
     d_fft, d_ref, d_range, d_pad = _LOUDNESS_DEFAULTS[semantics]
-    n_fft = d_fft if n_fft is None else n_fft
+    n_fft = scaled_size(d_fft, sample_rate) if n_fft is None else n_fft
     ref_db = d_ref if ref_db is None else ref_db
     range_db = d_range if range_db is None else range_db
     padding = d_pad if padding is None else padding
-    if sample_rate % frame_rate != 0:
-        raise ValueError(
-            f"frame_rate ({frame_rate}) must divide sample_rate ({sample_rate}); "
-            "resample to 16 kHz and use 250 Hz frames"
-        )
-    if padding not in ("end", "center"):
-        raise ValueError(f"padding must be 'end' or 'center', got {padding!r}")
+    hop = exact_hop(sample_rate, frame_rate)
+    if padding not in ("end", "center", "centered"):
+        raise ValueError(f"padding must be 'end', 'center' or 'centered', got {padding!r}")
     audio, squeeze = as_batch(audio)
     check_finite(audio, "audio")
-    hop = sample_rate // frame_rate
     if audio.shape[-1] == 0:
         raise ValueError("audio is empty")
 
     padded = pad_for_frames(audio, n_fft, hop, padding)
     amplitude = _frames_rfft(padded, n_fft, hop).abs()  # [batch, n_frames, n_bins]
     weighting_db = a_weighting(n_fft, sample_rate, dtype=amplitude.dtype).to(audio.device)
+    if max_hz is not None and max_hz < sample_rate / 2:
+        n_bins = math.floor(max_hz * n_fft / sample_rate) + 1
+        amplitude, weighting_db = amplitude[..., :n_bins], weighting_db[:n_bins]
 
     if semantics == "paper":
         bin_db = 20.0 * torch.log10(torch.clamp(amplitude, min=1e-20)) + weighting_db - ref_db

@@ -28,9 +28,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ddsp_repro.crepe import compute_features
 from ddsp_repro.data.datamodule import collate
 from ddsp_repro.data.sources import split_dataset
-from ddsp_repro.dsp import compute_f0, compute_loudness
 from ddsp_repro.evaluation.metrics import (
     F0Accuracy,
     LoudnessL1,
@@ -40,6 +40,7 @@ from ddsp_repro.evaluation.metrics import (
 )
 from ddsp_repro.losses import MultiScaleSpectralLoss
 from ddsp_repro.provenance import git_commit, hardware, package_versions
+from ddsp_repro.rates import spectral_fft_sizes
 from ddsp_repro.training.config import RunConfig, semantic_hash
 from ddsp_repro.training.module import load_checkpoint
 from ddsp_repro.training.packaged import resolve
@@ -87,14 +88,14 @@ def evaluate(
     module, ckpt = load_checkpoint(checkpoint)
     origin = ckpt.get("pretrained", {})  # a shipped model names the run it came from
     config = module.config
-    dataset, data_info = split_dataset(config.data, split, data_dir)
-    sample_rate, frame_rate = config.model.sample_rate, config.model.frame_rate
+    dataset, data_info = split_dataset(config.data, split, data_dir, grid=config.model)
+    sample_rate = config.model.sample_rate
     loudness_l1, f0_accuracy = LoudnessL1(), F0Accuracy()
     spectral = MeanPerExample()
     # A model that learns f0 (the unsupervised one): does the f0 it plays follow the notes?
     learns_f0 = bool(getattr(config.model, "f0_encoder", False))
     learned_f0 = MeanPerExample()
-    spectral_loss = MultiScaleSpectralLoss()
+    spectral_loss = MultiScaleSpectralLoss(spectral_fft_sizes(sample_rate))
     per_example: list[dict] = []
     audio_kept: list[tuple[np.ndarray, np.ndarray]] = []
     synth_seconds, audio_seconds = 0.0, 0.0
@@ -114,14 +115,12 @@ def evaluate(
         n = audio.shape[-1]
         frames = n * batch["f0_hz"].shape[1] // batch["audio"].shape[1]
         target = target[:, :n]
-        f0_hz, confidence = compute_f0(audio, sample_rate, frame_rate, crepe_model=crepe_model)
-        loudness = compute_loudness(audio, sample_rate, frame_rate)
-        if n == 64000 and batch["f0_hz"].shape[1] == frames:
+        f0_hz, confidence, loudness = _features(audio, config.model, crepe_model)
+        if n == batch["audio"].shape[1] and batch["f0_hz"].shape[1] == frames:
             target_f0, target_conf, target_ld = batch["f0_hz"], batch["f0_confidence"], batch["loudness_db"]
         else:
             ground_truth = f"recomputed on the {n / sample_rate:g} s window with CREPE {crepe_model}"
-            target_f0, target_conf = compute_f0(target, sample_rate, frame_rate, crepe_model=crepe_model)
-            target_ld = compute_loudness(target, sample_rate, frame_rate)
+            target_f0, target_conf, target_ld = _features(target, config.model, crepe_model)
         loudness_l1.update(loudness, target_ld)
         f0_accuracy.update(f0_hz, confidence, target_f0, target_conf)
         distances = torch.stack([spectral_loss(a[None], t[None]) for a, t in zip(audio, target, strict=True)])
@@ -179,6 +178,12 @@ def evaluate(
         },
         "metrics": metrics,
         "model_size_note": "trainable parameters of the model; frozen feature extractors (CREPE) excluded",
+        "sample_rate": sample_rate,
+        "frame_grid": {
+            "hop": config.model.hop,
+            "frame_rate": config.model.frame_rate,
+            "alignment": config.model.alignment,
+        },
         "scale": {
             "steps": ckpt.get("global_step"),
             "run_steps": origin.get("run_steps", run_steps),
@@ -202,6 +207,12 @@ def evaluate(
     report["scale"]["loss"] = config.loss_summary()
     report["_audio"] = audio_kept
     return report
+
+
+def _features(audio: torch.Tensor, grid, crepe_model: str) -> tuple[torch.Tensor, ...]:
+    """(f0, confidence, loudness) of audio on the model's frame grid and alignment."""
+    out = compute_features(audio, grid.sample_rate, grid.hop, grid.paddings, crepe_model=crepe_model)
+    return out["f0_hz"], out["f0_confidence"], out["loudness_db"]
 
 
 def _selection(name: str, config: RunConfig, split: str) -> str:

@@ -58,8 +58,8 @@ def log_to_wandb(report: dict, mode: str, project: str = "ddsp-repro") -> str | 
     table = wandb.Table(columns=columns, data=[[row.get(c) for c in columns] for row in rows])
     media = {
         f"audio/example{i}": [
-            wandb.Audio(target, sample_rate=16000, caption="target"),
-            wandb.Audio(audio, sample_rate=16000, caption="resynthesis"),
+            wandb.Audio(target, sample_rate=report.get("sample_rate", 16000), caption="target"),
+            wandb.Audio(audio, sample_rate=report.get("sample_rate", 16000), caption="resynthesis"),
         ]
         for i, (target, audio) in enumerate(report.get("_audio", []))
     }

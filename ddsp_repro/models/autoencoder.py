@@ -11,7 +11,7 @@ always float32, since phases and exp-sigmoid floors do not survive half precisio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 from torch import Tensor, nn
@@ -50,6 +50,9 @@ class AutoencoderConfig(FrameGrid):
     reverb: bool = False
     reverb_length: int = 48000
     synth_implementation: str = "auto"
+    # What frame i of f0 and loudness describes (`ddsp_repro.rates`): "paper" (16 kHz presets) or
+    # "centered" (every other rate). Left out of a run's name at its default.
+    alignment: str = field(default="paper", metadata={"hashed_unless_default": True})
 
     def build(self) -> Autoencoder:
         return Autoencoder(self)

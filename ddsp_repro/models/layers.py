@@ -5,15 +5,21 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from ddsp_repro.rates import frame_rate_of, paddings
+
 __all__ = ["FcStack", "FrameGrid", "InstanceNormalize", "keras_init_"]
 
 
 class FrameGrid:
-    """The time grid of a model config with `n_samples`, `n_frames` and `sample_rate` fields."""
+    """The time grid of a model config with `n_samples`, `n_frames`, `sample_rate` and `alignment`.
+
+    Every size that depends on the rate comes from `ddsp_repro.rates`; this only names the grid.
+    """
 
     n_samples: int
     n_frames: int
     sample_rate: int
+    alignment: str
 
     @property
     def hop(self) -> int:
@@ -21,9 +27,14 @@ class FrameGrid:
         return self.n_samples // self.n_frames
 
     @property
-    def frame_rate(self) -> int:
-        """Control frames per second."""
-        return self.sample_rate // self.hop
+    def frame_rate(self) -> int | float:
+        """Control frames per second: ``sample_rate / hop`` (250.57 at 44.1 kHz)."""
+        return frame_rate_of(self.sample_rate, self.hop)
+
+    @property
+    def paddings(self) -> tuple[str, str | None]:
+        """``(f0 padding, loudness padding)`` of the features this model is conditioned on."""
+        return paddings(self.alignment)
 
 
 def keras_init_(module: nn.Module) -> nn.Module:

@@ -23,7 +23,7 @@ The paper gives no more than that. Details it leaves open, and what this module 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor, nn
@@ -65,6 +65,7 @@ class WaveRNNConfig(FrameGrid):
     fc_channels: int = 1024
     bits: int = 8
     train_crop: int = 4000  # samples per teacher-forced window
+    alignment: str = field(default="paper", metadata={"hashed_unless_default": True})  # see AutoencoderConfig
 
     def build(self) -> WaveRNN:
         return WaveRNN(self)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ddsp_repro import rates
 from ddsp_repro.models.autoencoder import AutoencoderConfig
 from ddsp_repro.models.wavernn import WaveRNNConfig
 from ddsp_repro.training.config import (
@@ -22,7 +23,7 @@ from ddsp_repro.training.config import (
     WaveRNNRunConfig,
 )
 
-__all__ = ["PRESETS", "get_preset"]
+__all__ = ["PRESETS", "at_rate", "get_preset"]
 
 NSYNTH = DataConfig(source="tfds", batch_size=32)
 VIOLIN = DataConfig(source="violin", batch_size=32)
@@ -116,6 +117,55 @@ UNSUPERVISED_NSYNTH_CPU = _cpu(
 SOLO_VIOLIN_CPU = _cpu(SOLO_VIOLIN, _VIOLIN_NOTE, _CPU_VIOLIN)
 TINY_VIOLIN_CPU = _cpu(TINY_VIOLIN, _VIOLIN_NOTE, _CPU_VIOLIN)
 
+
+# -- other sample rates: the solo-instrument and tiny models at 44.1 and 48 kHz -----------------
+
+
+def at_rate(config: DDSPRunConfig, sample_rate: int) -> DDSPRunConfig:
+    """`config` at `sample_rate`: every rate-dependent size derived as `ddsp_repro.rates` states.
+
+    The window keeps its seconds (rounded up to whole hops), harmonics, reverb taps and FFT sizes
+    keep their durations, noise bands stay 65 over 0 .. Nyquist, and f0 and loudness are
+    ``"centered"`` on the frame grid. Models with a z encoder are 16 kHz only (NSynth is 16 kHz
+    and the MFCC encoder's sizes are the paper's).
+    """
+    if sample_rate == rates.PAPER_SAMPLE_RATE:
+        return config
+    m = config.model
+    if m.z_dims is not None or m.f0_encoder:
+        raise ValueError(
+            f"{config.name} is a 16 kHz NSynth model (z encoder / f0 encoder sizes are the paper's); "
+            "other rates are for the solo-instrument and tiny models"
+        )
+    hop = rates.hop_for(sample_rate)
+    n_samples = rates.samples_for(m.n_samples / m.sample_rate, sample_rate, hop)
+    model = replace(
+        m,
+        sample_rate=sample_rate,
+        n_samples=n_samples,
+        n_frames=n_samples // hop,
+        n_harmonics=rates.scaled_size(m.n_harmonics, sample_rate, multiple=1),
+        reverb_length=rates.scaled_size(m.reverb_length, sample_rate, multiple=1),
+        alignment="centered",
+    )
+    fft_sizes = tuple(rates.scaled_size(n, sample_rate) for n in config.loss.fft_sizes)
+    tag = rates.rate_tag(sample_rate)
+    base, cpu = (config.name[: -len("_cpu")], "_cpu") if config.name.endswith("_cpu") else (config.name, "")
+    return replace(
+        config,
+        name=f"{base}{tag}{cpu}",
+        paper_row=f"{config.paper_row}; at {sample_rate} Hz (hop {hop}, {model.frame_rate:.5g} frames/s)",
+        model=model,
+        loss=replace(config.loss, fft_sizes=fft_sizes),
+    )
+
+
+_AT_RATES = tuple(
+    at_rate(c, sr)
+    for c in (SOLO_VIOLIN, TINY_VIOLIN, SOLO_VIOLIN_CPU, TINY_VIOLIN_CPU)
+    for sr in (44100, 48000)
+)
+
 WAVERNN_NSYNTH_CPU = replace(
     WAVERNN_NSYNTH,
     name="wavernn_nsynth_cpu",
@@ -141,6 +191,7 @@ PRESETS: dict[str, RunConfig] = {
         SOLO_VIOLIN_CPU,
         TINY_VIOLIN_CPU,
         WAVERNN_NSYNTH_CPU,
+        *_AT_RATES,
     )
 }
 

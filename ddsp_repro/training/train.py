@@ -82,9 +82,9 @@ def make_datamodule(config: RunConfig) -> DDSPDataModule:
     from ddsp_repro.data.sources import split_dataset
 
     d, seed = config.data, config.trainer.seed
-    train_set, _ = split_dataset(d, "train", shuffle=True, seed=seed)
+    train_set, _ = split_dataset(d, "train", shuffle=True, seed=seed, grid=config.model)
     try:
-        val_set, _ = split_dataset(d, "valid")
+        val_set, _ = split_dataset(d, "valid", grid=config.model)
     except ValueError:  # a prepared folder without a valid split: `_fixed_examples` says what to do
         val_set = None
     return DDSPDataModule(
@@ -267,7 +267,7 @@ def train(
             preemption,
             LearningRateMonitor("step"),
             ProgressReport(None if t.max_hours is None else t.max_hours * 3600),
-            MediaCallback(examples, run_dir, getattr(config.model, "sample_rate", 16000)),
+            MediaCallback(examples, run_dir, config.model.sample_rate),
             *callbacks,
         ],
         enable_progress_bar=t.progress_bar,
