@@ -10,7 +10,7 @@ import torch
 from ddsp_repro import rates
 from ddsp_repro.crepe import compute_features
 from ddsp_repro.crepe.inference import frame_starts
-from ddsp_repro.training.presets import PRESETS, SOLO_VIOLIN, SUPERVISED_NSYNTH, at_rate
+from ddsp_repro.training.presets import AT_RATES, SOLO_VIOLIN, SUPERVISED_NSYNTH, at_rate
 
 
 def test_sizes_are_derived_from_the_rate():
@@ -78,11 +78,11 @@ def test_presets_at_44_1_and_48_khz():
         "tiny_violin_48k",
         "tiny_violin_48k_cpu",
     ):
-        config = PRESETS[name]
+        config = AT_RATES[name]
         m = config.model
         assert m.alignment == "centered" and m.n_samples % m.hop == 0
         assert m.n_samples / m.sample_rate == pytest.approx(4.0, abs=m.hop / m.sample_rate)
-    m48 = PRESETS["solo_violin_48k"].model
+    m48 = AT_RATES["solo_violin_48k"].model
     assert (m48.hop, m48.n_harmonics, m48.n_noise_bands, m48.reverb_length) == (192, 180, 65, 144000)
     assert at_rate(SOLO_VIOLIN, 16000) is SOLO_VIOLIN
     with pytest.raises(ValueError, match="16 kHz"):
@@ -90,7 +90,7 @@ def test_presets_at_44_1_and_48_khz():
 
 
 def test_a_48k_model_renders_energy_above_8k():
-    model = PRESETS["tiny_violin_48k"].model
+    model = AT_RATES["tiny_violin_48k"].model
     ae = type(model)(**{**model.__dict__, "n_samples": 48000, "n_frames": 250}).build().eval()
     frames = 250
     f0 = torch.full((1, frames), 440.0)

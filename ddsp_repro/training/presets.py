@@ -23,7 +23,7 @@ from ddsp_repro.training.config import (
     WaveRNNRunConfig,
 )
 
-__all__ = ["PRESETS", "at_rate", "get_preset"]
+__all__ = ["AT_RATES", "PRESETS", "at_rate", "get_preset"]
 
 NSYNTH = DataConfig(source="tfds", batch_size=32)
 VIOLIN = DataConfig(source="violin", batch_size=32)
@@ -160,11 +160,15 @@ def at_rate(config: DDSPRunConfig, sample_rate: int) -> DDSPRunConfig:
     )
 
 
-_AT_RATES = tuple(
-    at_rate(c, sr)
-    for c in (SOLO_VIOLIN, TINY_VIOLIN, SOLO_VIOLIN_CPU, TINY_VIOLIN_CPU)
-    for sr in (44100, 48000)
-)
+# Built here, registered in PRESETS once they train end to end on data at their rate (#18).
+AT_RATES = {
+    c.name: c
+    for c in (
+        at_rate(base, sr)
+        for base in (SOLO_VIOLIN, TINY_VIOLIN, SOLO_VIOLIN_CPU, TINY_VIOLIN_CPU)
+        for sr in (44100, 48000)
+    )
+}
 
 WAVERNN_NSYNTH_CPU = replace(
     WAVERNN_NSYNTH,
@@ -191,7 +195,6 @@ PRESETS: dict[str, RunConfig] = {
         SOLO_VIOLIN_CPU,
         TINY_VIOLIN_CPU,
         WAVERNN_NSYNTH_CPU,
-        *_AT_RATES,
     )
 }
 
