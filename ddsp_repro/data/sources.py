@@ -185,7 +185,7 @@ def check_grid(folder: str | Path, grid: Any) -> None:
     path = Path(folder) / MANIFEST
     if grid is None or not path.is_file():
         return  # no model to compare with, or PreparedDataset will name the missing manifest
-    settings = FeatureSettings(**{**_manifest(Path(folder))["feature_settings"]})
+    settings = FeatureSettings(**_manifest(Path(folder))["feature_settings"])
     made = (settings.sample_rate, settings.hop, settings.alignment)
     wanted = (grid.sample_rate, grid.hop, grid.alignment)
     if made != wanted:

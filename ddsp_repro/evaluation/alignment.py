@@ -1,21 +1,23 @@
 """Where do features and rendered audio put an event? Offsets in ms at any sample rate.
 
 A synthetic phrase with known events, made at the rate under test: a harmonic tone (220 Hz, eight
-harmonics) starts at `ONSET`, steps up a fifth at `PITCH_STEP`, drops 20 dB at `LEVEL_STEP`. None
+harmonics) starts at `ONSET`, steps up a whole tone at `PITCH_STEP`, drops 20 dB at `LEVEL_STEP`. None
 of the times falls on a frame boundary at any rate. Then:
 
 - **f0**: CREPE f0 on the model's frame grid; the pitch step is where the track crosses the middle
   of the two notes (in semitones).
-- **loudness**: the onset and the level step are where the track crosses the middle of the two
-  plateaus (in dB).
+- **loudness**: the onset and the level step are where the track, as a linear amplitude, crosses
+  the middle of the two plateaus.
 - **rendered**: the harmonic synth plays those f0 and loudness tracks (the amplitude follows the
-  loudness in dB); the same three events are located in its audio (an RMS envelope and the
-  analytic signal's instantaneous frequency, both sample-exact).
+  loudness in dB); the same three events are located in its audio (a linear RMS envelope and the
+  analytic signal's instantaneous frequency).
 
 A frame track's crossing is turned into a time by the grid's convention: frame ``i`` stands for
-the middle of samples ``[i * hop, (i + 1) * hop)``. The offset is that time minus the true one:
-with the ``"centered"`` alignment every offset is within one hop; with the paper's 16 kHz
-convention loudness reads about 62 ms and f0 about 30 ms early (its frames start at ``i * hop``).
+the middle of samples ``[i * hop, (i + 1) * hop)``. The offset is that time minus the true one.
+Measured: the paper's 128 ms loudness window spreads a step over +-64 ms whatever the alignment;
+``"centered"`` frames spread it evenly (onset about -64 ms, drop about +65 ms), and CREPE puts
+the pitch step 1.1-1.4 hops early. The paper's 16 kHz convention shifts loudness a further 62 ms
+and f0 30 ms early (its frames start at ``i * hop``).
 `ddsp-repro alignment` prints the table.
 """
 
@@ -89,26 +91,26 @@ def _frame_events(f0_hz: np.ndarray, loudness: np.ndarray, hop: int, sample_rate
 
 
 def _audio_events(audio: np.ndarray, sample_rate: int) -> dict[str, float]:
-    """Event times (s) in audio: an RMS envelope (dB, 4 ms window) and the instantaneous pitch."""
+    """Event times (s) in audio: a linear RMS envelope (4 ms window) and the instantaneous pitch."""
     from scipy.signal import hilbert
 
     window = max(1, int(0.004 * sample_rate))
     power = np.convolve(audio.astype(np.float64) ** 2, np.ones(window) / window, mode="same")
-    env_db = np.sqrt(power)
+    envelope = np.sqrt(power)
     phase = np.unwrap(np.angle(hilbert(audio.astype(np.float64))))
     inst_hz = np.convolve(np.diff(phase) * sample_rate / (2 * np.pi), np.ones(window) / window, mode="same")
 
     def sample(seconds: float) -> int:
         return int(seconds * sample_rate)
 
-    loud = float(np.median(env_db[sample(ONSET + 0.2) : sample(PITCH_STEP - 0.1)]))
-    soft = float(np.median(env_db[sample(LEVEL_STEP + 0.1) : sample(END - 0.1)]))
+    loud = float(np.median(envelope[sample(ONSET + 0.2) : sample(PITCH_STEP - 0.1)]))
+    soft = float(np.median(envelope[sample(LEVEL_STEP + 0.1) : sample(END - 0.1)]))
     quiet = 0.0
     mid_hz = math.sqrt(F0_LOW * F0_HIGH)
     return {
-        "onset": _crossing(env_db, sample(ONSET - 0.2), (quiet + loud) / 2, rising=True) / sample_rate,
+        "onset": _crossing(envelope, sample(ONSET - 0.2), (quiet + loud) / 2, rising=True) / sample_rate,
         "pitch_step": (_crossing(inst_hz, sample(PITCH_STEP - 0.1), mid_hz, rising=True) + 0.5) / sample_rate,
-        "level_step": _crossing(env_db, sample(LEVEL_STEP - 0.1), (loud + soft) / 2, rising=False)
+        "level_step": _crossing(envelope, sample(LEVEL_STEP - 0.1), (loud + soft) / 2, rising=False)
         / sample_rate,
     }
 
