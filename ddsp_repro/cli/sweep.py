@@ -54,6 +54,7 @@ def sweep(
     from ddsp_repro.sweeps.study import (
         StudyOptions,
         log_study_to_wandb,
+        report_lock,
         run_worker,
         study_dir_for,
         write_report,
@@ -71,8 +72,9 @@ def sweep(
     )
     study = run_worker(preset, space, options)
     folder = study_dir_for(preset, study.study_name)
-    summary = write_report(study, folder, space)
-    log_study_to_wandb(summary, folder, preset)
+    with report_lock(folder):
+        summary = write_report(study, folder, space)
+        log_study_to_wandb(summary, folder, preset)
     print(json.dumps(summary, indent=2, sort_keys=True))
     print(f"study folder: {folder}/")
 

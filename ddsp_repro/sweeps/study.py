@@ -40,7 +40,15 @@ from ddsp_repro.sweeps.space import SearchSpace, apply, check, suggest
 from ddsp_repro.training.config import RunConfig
 from ddsp_repro.training.train import run_dir_for, train
 
-__all__ = ["StudyOptions", "log_study_to_wandb", "open_study", "run_worker", "study_dir_for", "write_report"]
+__all__ = [
+    "StudyOptions",
+    "log_study_to_wandb",
+    "open_study",
+    "report_lock",
+    "run_worker",
+    "study_dir_for",
+    "write_report",
+]
 
 log = get_logger(__name__)
 
@@ -99,22 +107,38 @@ def _pruner(name: str) -> optuna.pruners.BasePruner:
     return optuna.pruners.NopPruner()
 
 
+@contextlib.contextmanager
+def _exclusive(lock_path: Path | None):
+    """Hold an exclusive `flock` on `lock_path` (created if missing) for the block; None: no lock."""
+    import fcntl
+
+    if lock_path is None:
+        yield
+        return
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def report_lock(folder: Path):
+    """Exclusive lock on a study's report: workers that finish together write it one at a time
+    (their files' temporaries and the study's W&B run would otherwise collide)."""
+    return _exclusive(folder / ".report.lock")
+
+
 def _create_or_load(url: str, kwargs: dict, options: StudyOptions, attempts: int = 5) -> optuna.Study:
     """`optuna.create_study`, safe when several workers start on a new database at once.
 
     Creating the schema races between processes (one sees "table already exists"): a local SQLite
     file is created under an exclusive file lock, and any storage is retried after a short pause.
     """
-    import fcntl
-
     from sqlalchemy.exc import SQLAlchemyError
 
     lock_path = Path(url.removeprefix("sqlite:///") + ".lock") if url.startswith("sqlite:///") else None
     for attempt in range(attempts):
         try:
-            with open(lock_path, "w") if lock_path else contextlib.nullcontext() as lock:
-                if lock is not None:
-                    fcntl.flock(lock, fcntl.LOCK_EX)
+            with _exclusive(lock_path):
                 storage = _storage(url, options.heartbeat_seconds, options.max_retry)
                 return optuna.create_study(storage=storage, **kwargs)
         except SQLAlchemyError:
@@ -213,7 +237,10 @@ def run_worker(config: RunConfig, space: SearchSpace, options: StudyOptions) -> 
 
 
 def write_report(study: optuna.Study, folder: Path, space: SearchSpace) -> dict:
-    """best_trial.json, trials.csv and the plots; returns what best_trial.json holds."""
+    """best_trial.json, trials.csv and the plots; returns what best_trial.json holds.
+
+    Hold `report_lock(folder)` around it when other workers may write the same report.
+    """
     from ddsp_repro.sweeps.plots import plot_history, plot_importance
 
     folder.mkdir(parents=True, exist_ok=True)

@@ -73,8 +73,9 @@ def test_two_workers_share_one_study(tones, tmp_path):
     args = [*toy_args(tones, tmp_path), "--n-trials", "4", "--storage", url, "--pruner", "none"]
     workers = [start_worker(args, tmp_path / f"worker{i}.log") for i in range(2)]
     _wait(workers, 400)
-    logs = [(tmp_path / f"worker{i}.log").read_text()[-2000:] for i in range(2)]
-    assert [w.returncode for w in workers] == [0, 0], logs
+    logs = [(tmp_path / f"worker{i}.log").read_text() for i in range(2)]
+    errors = [line for log in logs for line in log.splitlines() if line.startswith("error:")]
+    assert [w.returncode for w in workers] == [0, 0], (errors, [log[-1500:] for log in logs])
     trials = _load(url).get_trials()
     assert len(trials) >= 4 and all(t.state == TrialState.COMPLETE for t in trials)
     assert {t.user_attrs["worker_pid"] for t in trials} == {w.pid for w in workers}  # both worked
