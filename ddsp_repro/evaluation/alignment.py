@@ -1,23 +1,27 @@
 """Where do features and rendered audio put an event? Offsets in ms at any sample rate.
 
-A synthetic phrase with known events, made at the rate under test: a harmonic tone (220 Hz, eight
-harmonics) starts at `ONSET`, steps up a whole tone at `PITCH_STEP`, drops 20 dB at `LEVEL_STEP`. None
-of the times falls on a frame boundary at any rate. Then:
+A synthetic phrase with known events, made at the rate under test: a harmonic tone (eight
+harmonics) that starts (`ONSET`), steps up a whole tone (`PITCH_UP`), drops 20 dB (`LEVEL_DOWN`),
+comes back up 20 dB (`LEVEL_UP`), steps down the whole tone (`PITCH_DOWN`) and stops (`OFFSET`).
+Each change is a raised-cosine transition of `RAMP` seconds centred on its time (amplitude linear
+for the note's start and end, in dB for the level steps, in log frequency for the pitch steps): a
+hard step would be a click, and a click's broadband energy, not the level, is what a mean-of-dB
+loudness reads. None of the times falls on a frame boundary at any rate.
 
-- **f0**: CREPE f0 on the model's frame grid; the pitch step is where the track crosses the middle
-  of the two notes (in semitones).
-- **loudness**: the onset and the level step are where the track, as a linear amplitude, crosses
-  the middle of the two plateaus.
-- **rendered**: the harmonic synth plays those f0 and loudness tracks (the amplitude follows the
-  loudness in dB); the same three events are located in its audio (a linear RMS envelope and the
-  analytic signal's instantaneous frequency).
+Each event is located where a track crosses the middle of the plateaus on its two sides (f0 in
+semitones; loudness as a linear amplitude; the rendered audio's RMS envelope and instantaneous
+frequency). A frame track's crossing becomes a time by the grid's convention: frame ``i`` stands
+for the middle of samples ``[i * hop, (i + 1) * hop)``. The offset is that time minus the true one.
 
-A frame track's crossing is turned into a time by the grid's convention: frame ``i`` stands for
-the middle of samples ``[i * hop, (i + 1) * hop)``. The offset is that time minus the true one.
-Measured: the paper's 128 ms loudness window spreads a step over +-64 ms whatever the alignment;
-``"centered"`` frames spread it evenly (onset about -64 ms, drop about +65 ms), and CREPE puts
-the pitch step 1.1-1.4 hops early. The paper's 16 kHz convention shifts loudness a further 62 ms
-and f0 30 ms early (its frames start at ``i * hop``).
+A window spreads a step over its length, and a non-linear feature (loudness is a mean over bins
+of dB) does not cross its midpoint where the window is centred on the step: a 128 ms loudness
+window reads an onset tens of ms early and the matching stop as late. The events come in mirrored
+pairs (start and stop, level down and up, pitch up and down), so each pair gives two numbers:
+
+- **lag**: the mean of the pair's two offsets, where the feature puts the moment (a time-symmetric
+  analysis centred on the frame gives 0 whatever its spread); this is the alignment;
+- **spread**: half the difference, how far the window smears a step (about half its length).
+
 `ddsp-repro alignment` prints the table.
 """
 
@@ -32,87 +36,118 @@ from ddsp_repro.crepe import compute_features
 from ddsp_repro.rates import SUPPORTED_RATES, default_alignment, hop_for, paddings, samples_for
 from ddsp_repro.synths import HarmonicSynth
 
-__all__ = ["EVENTS", "alignment_offsets", "alignment_table", "phrase"]
+__all__ = ["EVENTS", "PAIRS", "alignment_offsets", "alignment_table", "phrase"]
 
-SECONDS = 2.2
-ONSET, PITCH_STEP, LEVEL_STEP, END = 0.50137, 1.00731, 1.50419, 2.0
+SECONDS = 2.6
+RAMP = 0.008  # each transition's length (s), centred on the event's time
+EVENTS = {
+    "onset": 0.30137,
+    "pitch_up": 0.70731,
+    "level_down": 1.10419,
+    "level_up": 1.50313,
+    "pitch_down": 1.90127,
+    "offset": 2.30071,
+}
+PAIRS = {
+    "note": ("onset", "offset"),
+    "level": ("level_down", "level_up"),
+    "pitch": ("pitch_up", "pitch_down"),
+}
 F0_LOW, F0_HIGH = 220.0, 246.94  # a whole tone
-EVENTS = ("onset", "pitch_step", "level_step")
+LEVEL_STEP_DB = 20.0
+PLATEAU_MARGIN = 0.12  # plateaus are read this far (s) from any event
+
+
+def _ramp(t: np.ndarray, at: float) -> np.ndarray:
+    """0 before ``at - RAMP/2``, 1 after ``at + RAMP/2``, a raised cosine between."""
+    x = np.clip((t - at) / RAMP + 0.5, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * x)
 
 
 def phrase(sample_rate: int) -> np.ndarray:
     """The test phrase at `sample_rate`, rounded up to whole hops (float32, peak 0.5)."""
     n = samples_for(SECONDS, sample_rate, hop_for(sample_rate))
     t = np.arange(n) / sample_rate
-    f0 = np.where(t < PITCH_STEP, F0_LOW, F0_HIGH)
-    phase = 2 * np.pi * np.cumsum(f0) / sample_rate
+    e = EVENTS
+    semitones = 12 * math.log2(F0_HIGH / F0_LOW) * (_ramp(t, e["pitch_up"]) - _ramp(t, e["pitch_down"]))
+    phase = 2 * np.pi * np.cumsum(F0_LOW * 2 ** (semitones / 12)) / sample_rate
     tone = sum(np.sin(k * phase) / k for k in range(1, 9))
-    gain = np.where((t >= ONSET) & (t < END), 1.0, 0.0) * np.where(t < LEVEL_STEP, 1.0, 0.1)
-    audio = gain * tone
+    level_db = -LEVEL_STEP_DB * (_ramp(t, e["level_down"]) - _ramp(t, e["level_up"]))
+    gate = _ramp(t, e["onset"]) - _ramp(t, e["offset"])
+    audio = gate * 10 ** (level_db / 20) * tone
     return (0.5 * audio / np.abs(audio).max()).astype(np.float32)
 
 
-def _crossing(track: np.ndarray, after: int, level: float, rising: bool) -> float:
-    """Fractional index where `track` first crosses `level` at or after index `after`."""
+def _crossing(track: np.ndarray, start: int, level: float, rising: bool) -> float:
+    """Fractional index where `track` first crosses `level` at or after index `start`."""
     above = track >= level if rising else track <= level
-    hits = np.flatnonzero(above[after:])
+    hits = np.flatnonzero(above[start:])
     if hits.size == 0:
         return math.nan
-    i = after + int(hits[0])
+    i = start + int(hits[0])
     if i == 0:
         return 0.0
     a, b = track[i - 1], track[i]
     return i - 1 + (level - a) / (b - a) if b != a else float(i)
 
 
-def _frame_events(f0_hz: np.ndarray, loudness: np.ndarray, hop: int, sample_rate: int) -> dict[str, float]:
-    """Event times (s) read off frame tracks; frame ``i`` stands for ``(i + 1/2) * hop``."""
-    frame_s = hop / sample_rate
+def _locate(track: np.ndarray, rate: float, event: str, first: float = 0.0) -> float:
+    """Time (s) of `event` in `track` (`rate` values per second, value ``i`` at ``first + i / rate``).
 
-    def frame_index(seconds: float) -> int:
-        return int(seconds / frame_s)
+    The level crossed is the middle of the medians of the plateaus before and after the event; the
+    search starts halfway to the previous event.
+    """
+    names = list(EVENTS)
+    k = names.index(event)
+    at = EVENTS[event]
+    before = EVENTS[names[k - 1]] if k > 0 else 0.0
+    after = EVENTS[names[k + 1]] if k + 1 < len(names) else SECONDS
 
-    def at(index: float) -> float:
-        return (index + 0.5) * frame_s
+    def index(seconds: float) -> int:
+        return max(0, int(round((seconds - first) * rate)))
 
+    low = float(np.median(track[index(before + PLATEAU_MARGIN) : index(at - PLATEAU_MARGIN)]))
+    if k == 0:
+        low = float(np.median(track[: index(at - PLATEAU_MARGIN)]))
+    high = float(np.median(track[index(at + PLATEAU_MARGIN) : index(after - PLATEAU_MARGIN)]))
+    if k + 1 == len(names):
+        high = float(np.median(track[index(at + PLATEAU_MARGIN) :]))
+    crossing = _crossing(track, index((before + at) / 2), (low + high) / 2, rising=high > low)
+    return first + crossing / rate
+
+
+def _frame_events(f0_hz: np.ndarray, loudness: np.ndarray, frame_rate: float) -> dict[str, dict[str, float]]:
+    """Event times (s) read off frame tracks; frame ``i`` stands for ``(i + 1/2) / frame_rate``."""
     semitones = 12 * np.log2(np.maximum(f0_hz, 1.0) / F0_LOW)
-    mid_pitch = 6 * math.log2(F0_HIGH / F0_LOW)
     amplitude = 10 ** (loudness / 20)
-    quiet = float(np.median(amplitude[: frame_index(ONSET - 0.2)]))
-    loud = float(np.median(amplitude[frame_index(ONSET + 0.2) : frame_index(PITCH_STEP - 0.1)]))
-    soft = float(np.median(amplitude[frame_index(LEVEL_STEP + 0.1) : frame_index(END - 0.1)]))
+    first = 0.5 / frame_rate
     return {
-        "onset": at(_crossing(amplitude, frame_index(ONSET - 0.2), (quiet + loud) / 2, rising=True)),
-        "pitch_step": at(_crossing(semitones, frame_index(PITCH_STEP - 0.2), mid_pitch, rising=True)),
-        "level_step": at(
-            _crossing(amplitude, frame_index(LEVEL_STEP - 0.2), (loud + soft) / 2, rising=False)
-        ),
+        "f0": {e: _locate(semitones, frame_rate, e, first) for e in ("pitch_up", "pitch_down")},
+        "loudness": {e: _locate(amplitude, frame_rate, e, first) for e in EVENTS if "pitch" not in e},
     }
 
 
 def _audio_events(audio: np.ndarray, sample_rate: int) -> dict[str, float]:
-    """Event times (s) in audio: a linear RMS envelope (4 ms window) and the instantaneous pitch."""
-    from scipy.signal import hilbert
+    """Event times (s) in audio: an RMS envelope and the instantaneous frequency (4 ms windows).
+
+    The frequency is the phase slope of the fundamental's analytic signal, median-filtered: where
+    the amplitude is small its phase is noisy, and a mean would let one spike decide a crossing.
+    """
+    from scipy.ndimage import median_filter
+    from scipy.signal import butter, hilbert, sosfiltfilt
 
     window = max(1, int(0.004 * sample_rate))
-    power = np.convolve(audio.astype(np.float64) ** 2, np.ones(window) / window, mode="same")
-    envelope = np.sqrt(power)
-    phase = np.unwrap(np.angle(hilbert(audio.astype(np.float64))))
-    inst_hz = np.convolve(np.diff(phase) * sample_rate / (2 * np.pi), np.ones(window) / window, mode="same")
-
-    def sample(seconds: float) -> int:
-        return int(seconds * sample_rate)
-
-    loud = float(np.median(envelope[sample(ONSET + 0.2) : sample(PITCH_STEP - 0.1)]))
-    soft = float(np.median(envelope[sample(LEVEL_STEP + 0.1) : sample(END - 0.1)]))
-    quiet = 0.0
-    mid_hz = math.sqrt(F0_LOW * F0_HIGH)
-    return {
-        "onset": _crossing(envelope, sample(ONSET - 0.2), (quiet + loud) / 2, rising=True) / sample_rate,
-        "pitch_step": (_crossing(inst_hz, sample(PITCH_STEP - 0.1), mid_hz, rising=True) + 0.5) / sample_rate,
-        "level_step": _crossing(envelope, sample(LEVEL_STEP - 0.1), (loud + soft) / 2, rising=False)
-        / sample_rate,
-    }
+    x = audio.astype(np.float64)
+    envelope = np.sqrt(np.convolve(x**2, np.ones(window) / window, mode="same"))
+    # the fundamental alone (a zero-phase low-pass: no delay), whose phase slope is the pitch
+    fundamental = sosfiltfilt(butter(4, 1.5 * F0_HIGH, fs=sample_rate, output="sos"), x)
+    phase = np.unwrap(np.angle(hilbert(fundamental)))
+    inst_hz = median_filter(np.diff(phase) * sample_rate / (2 * np.pi), size=window, mode="nearest")
+    pitch = 12 * np.log2(np.maximum(inst_hz, 1.0) / F0_LOW)
+    located = {e: _locate(envelope, sample_rate, e) for e in EVENTS if "pitch" not in e}
+    # diff(phase)[j] is the frequency between samples j and j + 1
+    located.update({e: _locate(pitch, sample_rate, e, 0.5 / sample_rate) for e in ("pitch_up", "pitch_down")})
+    return located
 
 
 def _render(f0_hz: torch.Tensor, loudness: torch.Tensor, sample_rate: int, hop: int) -> np.ndarray:
@@ -124,8 +159,21 @@ def _render(f0_hz: torch.Tensor, loudness: torch.Tensor, sample_rate: int, hop: 
     return synth(amplitudes, distribution, f0_hz[None, :, None].clamp(min=F0_LOW / 2))[0].numpy()
 
 
-def alignment_offsets(sample_rate: int, alignment: str | None = None, crepe_model: str = "tiny") -> dict:
-    """Offsets (ms, measured minus true) of each event in f0, loudness and rendered audio."""
+def _pairs(offsets: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Lag (mean) and spread (half the difference) of each mirrored pair present in `offsets`."""
+    out = {}
+    for pair, (rise, fall) in PAIRS.items():
+        if rise in offsets and fall in offsets:
+            out[pair] = {
+                "lag": (offsets[rise] + offsets[fall]) / 2,
+                "spread": abs(offsets[fall] - offsets[rise]) / 2,
+            }
+    return out
+
+
+def alignment_offsets(sample_rate: int, alignment: str | None = None, crepe_model: str = "full") -> dict:
+    """Offsets (ms, measured minus true) of each event in f0, loudness and the rendered audio,
+    and the lag and spread of each mirrored pair (see the module's docstring)."""
     alignment = alignment or default_alignment(sample_rate)
     hop = hop_for(sample_rate)
     audio = phrase(sample_rate)
@@ -133,34 +181,33 @@ def alignment_offsets(sample_rate: int, alignment: str | None = None, crepe_mode
         torch.from_numpy(audio), sample_rate, hop, paddings(alignment), crepe_model=crepe_model
     )
     f0_hz, loudness = features["f0_hz"], features["loudness_db"]
-    from_frames = _frame_events(f0_hz.numpy(), loudness.numpy(), hop, sample_rate)
-    rendered = _audio_events(_render(f0_hz, loudness, sample_rate, hop), sample_rate)
-    truth = {"onset": ONSET, "pitch_step": PITCH_STEP, "level_step": LEVEL_STEP}
-    source = _audio_events(audio, sample_rate)  # the measurement itself, on the input
+    located = _frame_events(f0_hz.numpy(), loudness.numpy(), sample_rate / hop)
+    located["rendered"] = _audio_events(_render(f0_hz, loudness, sample_rate, hop), sample_rate)
+    located["input (measure check)"] = _audio_events(audio, sample_rate)  # the audio measure itself
     offsets = {
-        "f0": {"pitch_step": from_frames["pitch_step"] - truth["pitch_step"]},
-        "loudness": {k: from_frames[k] - truth[k] for k in ("onset", "level_step")},
-        "rendered": {k: rendered[k] - truth[k] for k in EVENTS},
-        "input (measure check)": {k: source[k] - truth[k] for k in EVENTS},
+        source: {e: 1000 * (t - EVENTS[e]) for e, t in events.items()} for source, events in located.items()
     }
+
+    def rounded(d: dict) -> dict:
+        return {k: rounded(v) if isinstance(v, dict) else round(float(v), 3) for k, v in d.items()}
+
     return {
         "sample_rate": sample_rate,
         "alignment": alignment,
+        "crepe_model": crepe_model,
         "hop": hop,
         "hop_ms": 1000 * hop / sample_rate,
         "frames": int(f0_hz.shape[-1]),
         "samples": int(audio.size),
-        "offsets_ms": {
-            feature: {k: round(1000 * float(v), 3) for k, v in events.items()}
-            for feature, events in offsets.items()
-        },
+        "offsets_ms": rounded(offsets),
+        "pairs_ms": rounded({source: _pairs(events) for source, events in offsets.items()}),
     }
 
 
 def alignment_table(
-    rates: tuple[int, ...] = SUPPORTED_RATES, crepe_model: str = "tiny", with_paper: bool = True
+    rates: tuple[int, ...] = SUPPORTED_RATES, crepe_model: str = "full", with_paper: bool = True
 ) -> list[dict]:
-    """`alignment_offsets` at every rate (and the paper's 16 kHz convention, for comparison)."""
+    """`alignment_offsets` at every rate (and 16 kHz also with the centred convention, to compare)."""
     rows = [alignment_offsets(rate, crepe_model=crepe_model) for rate in rates]
     if with_paper and 16000 in rates:
         rows.insert(1, alignment_offsets(16000, "centered", crepe_model))
