@@ -39,6 +39,7 @@ __all__ = [
     "hop_for",
     "paddings",
     "rate_tag",
+    "without_rate_tag",
     "samples_for",
     "scaled_size",
     "spectral_fft_sizes",
@@ -113,3 +114,12 @@ def default_alignment(sample_rate: int) -> str:
 def rate_tag(sample_rate: int) -> str:
     """``""`` at 16 kHz, else ``"_48k"`` / ``"_44k"`` (44.1 kHz): folder and preset name suffixes."""
     return "" if sample_rate == PAPER_SAMPLE_RATE else f"_{sample_rate // 1000}k"
+
+
+def without_rate_tag(name: str) -> str:
+    """`name` without its `rate_tag` (``tiny_violin_48k_cpu`` -> ``tiny_violin_cpu``)."""
+    for rate in SUPPORTED_RATES:
+        tag = rate_tag(rate)
+        if tag and tag in name:
+            return name.replace(tag, "", 1)
+    return name

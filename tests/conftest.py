@@ -52,3 +52,18 @@ def tones(tmp_path_factory):
     from ddsp_repro.data.tones import build_tones
 
     return build_tones(tmp_path_factory.mktemp("tones"))
+
+
+@pytest.fixture(scope="session")
+def tones_at(tones, tmp_path_factory):
+    """``tones_at(rate)``: the `tones` data made and prepared at `rate` (built once per rate)."""
+    from ddsp_repro.data.tones import build_tones
+
+    built = {16000: tones}
+
+    def at(rate: int):
+        if rate not in built:
+            built[rate] = build_tones(tmp_path_factory.mktemp(f"tones{rate}"), rate)
+        return built[rate]
+
+    return at

@@ -18,7 +18,7 @@ from torch import Tensor
 from ddsp_repro import native
 from ddsp_repro.dsp.core import DB_RANGE, LD_RANGE, as_batch, check_finite, power_to_db
 from ddsp_repro.dsp.filtering import overlap_add
-from ddsp_repro.rates import LOUDNESS_MAX_HZ, exact_hop, scaled_size
+from ddsp_repro.rates import LOUDNESS_MAX_HZ, exact_hop, hop_for, scaled_size
 
 __all__ = [
     "a_weighting",
@@ -297,7 +297,7 @@ _LOUDNESS_DEFAULTS = {
 def compute_loudness(
     audio: Tensor,
     sample_rate: int = 16000,
-    frame_rate: int = 250,
+    frame_rate: float | None = None,
     n_fft: int | None = None,
     ref_db: float | None = None,
     range_db: float | None = None,
@@ -326,7 +326,8 @@ def compute_loudness(
         audio: ``[batch, n_samples]`` or ``[n_samples]``.
         sample_rate: Hz.
         frame_rate: loudness frames per second; ``sample_rate / frame_rate`` must be an integer
-            hop (44.1 kHz: ``44100 / 176``, see `ddsp_repro.rates.frame_rate_of`).
+            hop (44.1 kHz: ``44100 / 176``, see `ddsp_repro.rates.frame_rate_of`). Default: the
+            rate's own frame grid (250 at 16 kHz; `ddsp_repro.rates.hop_for`).
         padding: ``"end"``, ``"center"`` or ``"centered"`` (see `pad_for_frames`).
         max_hz: highest bin averaged (None: all bins).
 
@@ -340,7 +341,7 @@ def compute_loudness(
     ref_db = d_ref if ref_db is None else ref_db
     range_db = d_range if range_db is None else range_db
     padding = d_pad if padding is None else padding
-    hop = exact_hop(sample_rate, frame_rate)
+    hop = hop_for(sample_rate) if frame_rate is None else exact_hop(sample_rate, frame_rate)
     if padding not in ("end", "center", "centered"):
         raise ValueError(f"padding must be 'end', 'center' or 'centered', got {padding!r}")
     audio, squeeze = as_batch(audio)

@@ -11,6 +11,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ddsp_repro.rates import without_rate_tag
 from ddsp_repro.training.config import RunConfig
 from ddsp_repro.training.train import with_overrides
 
@@ -179,8 +180,8 @@ SPACES: dict[str, SearchSpace] = {
 
 
 def space_for(preset: str) -> SearchSpace:
-    """The space of `preset` (a ``*_cpu`` preset uses its paper preset's)."""
-    base = preset.removesuffix("_cpu")
+    """The space of `preset` (a ``*_cpu`` or other-rate preset uses its paper preset's)."""
+    base = without_rate_tag(preset).removesuffix("_cpu")
     if base not in SPACES:
         raise ValueError(f"no search space for preset {preset!r}; add one to ddsp_repro/sweeps/space.py")
     return SPACES[base]

@@ -160,7 +160,7 @@ def at_rate(config: DDSPRunConfig, sample_rate: int) -> DDSPRunConfig:
     )
 
 
-# Built here, registered in PRESETS once they train end to end on data at their rate (#18).
+# The solo-instrument and tiny models at 44.1 and 48 kHz (and their CPU-scale variants).
 AT_RATES = {
     c.name: c
     for c in (
@@ -195,6 +195,7 @@ PRESETS: dict[str, RunConfig] = {
         SOLO_VIOLIN_CPU,
         TINY_VIOLIN_CPU,
         WAVERNN_NSYNTH_CPU,
+        *AT_RATES.values(),
     )
 }
 

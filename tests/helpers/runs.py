@@ -15,11 +15,17 @@ from tests.helpers import REPO
 WINDOW = dict(n_samples=8192, n_frames=128)  # 0.512 s: long enough for every loss and encoder
 
 
+def _window(model) -> dict:
+    """`WINDOW`'s 128 frames on the model's own hop (0.512 s at any rate)."""
+    hop = model.n_samples // model.n_frames
+    return dict(n_samples=WINDOW["n_frames"] * hop, n_frames=WINDOW["n_frames"])
+
+
 def shrink(config: RunConfig, data_dir, runs_dir, **trainer) -> RunConfig:
     """`config` at toy size on the test data: small widths, 0.5 s windows, a few steps, no W&B."""
     model = config.model
     if isinstance(model, AutoencoderConfig):
-        model = replace(model, ch=32, rnn_channels=32, reverb_length=2000, **WINDOW)
+        model = replace(model, ch=32, rnn_channels=32, reverb_length=2000, **_window(model))
     else:
         model = replace(
             model,

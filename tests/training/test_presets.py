@@ -6,6 +6,7 @@ import pytest
 
 from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.models.wavernn import WaveRNN, WaveRNNConfig
+from ddsp_repro.rates import without_rate_tag
 from ddsp_repro.training.config import config_from_dict, config_to_dict, semantic_hash
 from ddsp_repro.training.presets import PRESETS, get_preset
 from ddsp_repro.training.train import with_overrides
@@ -28,7 +29,10 @@ def _count(config, without_reverb=False):
     return n - model.reverb.ir.numel() if without_reverb and model.reverb is not None else n
 
 
-@pytest.mark.parametrize("name", sorted(PRESETS))
+AT_OTHER_RATES = sorted(n for n, c in PRESETS.items() if c.model.sample_rate != 16000)
+
+
+@pytest.mark.parametrize("name", sorted(set(PRESETS) - set(AT_OTHER_RATES)))
 def test_parameter_counts(name):
     config = PRESETS[name]
     if name == "wavernn_nsynth_cpu":
@@ -37,6 +41,21 @@ def test_parameter_counts(name):
     family = next(f for f in EXPECTED if name.startswith(f))
     expected, tolerance = EXPECTED[family]
     assert _count(config, without_reverb=family == "tiny_violin") == pytest.approx(expected, rel=tolerance)
+
+
+@pytest.mark.parametrize("name", AT_OTHER_RATES)
+def test_parameter_counts_at_other_rates(name):
+    """The 16 kHz model plus what the rate adds: harmonics (one output row each) and reverb taps."""
+    config = PRESETS[name]
+    m = config.model
+    base = PRESETS[without_rate_tag(name)].model
+    assert m.n_harmonics == round(base.n_harmonics * m.sample_rate / 16000)
+    assert m.reverb_length == round(base.reverb_length * m.sample_rate / 16000)
+    width = Autoencoder(base).decoder.dense_out.in_features  # each harmonic adds a row and a bias
+    extra = (m.n_harmonics - base.n_harmonics) * (width + 1) + m.reverb_length - base.reverb_length
+    assert _count(config) == _count(replace(config, model=base)) + extra
+    sizes_16k = PRESETS[without_rate_tag(name)].loss.fft_sizes
+    assert config.loss.fft_sizes == tuple(round(n * m.sample_rate / 16000 / 4) * 4 for n in sizes_16k)
 
 
 def test_cpu_presets_keep_the_paper_architecture():
