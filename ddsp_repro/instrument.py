@@ -55,8 +55,12 @@ def make_instrument(
     init_from: str | None = None,
     workers: int = 1,
     progress: bool = True,
+    sample_rate: int = 16000,
 ) -> dict:
     """Check, prepare and train; returns (and writes) ``instrument.json``. See the module doc.
+
+    `sample_rate`: the rate the instrument is trained at and renders (44100 or 48000 to keep a
+    recording's full band); the preset is taken to that rate by `training.presets.at_rate`.
 
     Raises:
         ValueError: the check finds the recordings unfit (unless `force`), or nothing to train on.
@@ -65,13 +69,14 @@ def make_instrument(
     from ddsp_repro.data.datamodule import PreparedDataset
     from ddsp_repro.data.prepare import FeatureSettings, prepare
     from ddsp_repro.demos.features import dataset_stats
-    from ddsp_repro.training.presets import get_preset
+    from ddsp_repro.training.presets import at_rate, get_preset
     from ddsp_repro.training.train import run_dir_for, train, with_overrides
 
     start = time.time()
     folder, out = Path(folder), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    report = check_recordings(folder, crepe_model=crepe_model, progress=progress)
+    base = at_rate(get_preset(PRESETS[model]), sample_rate)
+    report = check_recordings(folder, crepe_model=crepe_model, progress=progress, sample_rate=sample_rate)
     report.save(out / "check.json")
     plot_check(report, out / "check.png")
     for line in report.lines():
@@ -87,20 +92,21 @@ def make_instrument(
     prepare(
         folder,
         features,
-        FeatureSettings(crepe_model=crepe_model, valid_fraction=valid_fraction),
+        FeatureSettings.at_rate(
+            sample_rate, base.model.alignment, crepe_model=crepe_model, valid_fraction=valid_fraction
+        ),
         workers=workers,
         progress=progress,
     )
     cache_check(features, report)  # training reads it there instead of checking again
     train_set = PreparedDataset(features, split="train")
-    base = get_preset(PRESETS[model])
     steps = step_budget(len(train_set), base.data.batch_size)
     if max_steps is not None:
         steps = min(steps, max_steps)
     config = replace(
         base,
         name=f"instrument_{model}",
-        paper_row=f"your own instrument: {PRESETS[model]} on {folder.name}",
+        paper_row=f"your own instrument: {base.name} on {folder.name}",
         data=replace(
             base.data, source="prepared", train_dir=str(features.resolve()), crepe_model=crepe_model
         ),
@@ -132,7 +138,8 @@ def make_instrument(
     summary = {
         "name": out.name,
         "source": str(folder.resolve()),
-        "preset": PRESETS[model],
+        "preset": base.name,
+        "sample_rate": sample_rate,
         "model": model,
         "init_from": init_from,
         "steps": metrics["step"],

@@ -54,3 +54,29 @@ def test_folder_to_instrument_to_transfer(tmp_path):
     assert rate == 16000 and np.isfinite(audio).all() and np.abs(audio).max() > 0
     with pytest.raises(ValueError, match="one of them"):
         cli("transfer", "--input", str(speech), "--out", str(tmp_path / "t2"))  # neither model given
+
+
+def test_a_48k_instrument_renders_48k_through_transfer(tmp_path):
+    """Recordings at 48 kHz stay at 48 kHz: features, model and the transfer's output."""
+    folder = tmp_path / "recs48"
+    folder.mkdir()
+    sf.write(folder / "take1.wav", melody(9.0, 48000, seed=1), 48000)
+    sf.write(folder / "take2.wav", melody(9.0, 48000, seed=2), 48000)
+    out = tmp_path / "mine48"
+    cli("instrument", str(folder), "--out", str(out), "--force", "--max-steps", "2", "--sample-rate", "48000")
+    summary = json.loads((out / "instrument.json").read_text())
+    assert summary["preset"] == "tiny_violin_48k_cpu" and summary["sample_rate"] == 48000
+    manifest = json.loads((out / "features" / "manifest.json").read_text())
+    assert manifest["settings"]["sample_rate"] == 48000 and manifest["settings"]["f0_padding"] == "centered"
+
+    speech = tmp_path / "voice.wav"
+    sf.write(speech, voice(2.0), 16000)  # a 16 kHz input into a 48 kHz instrument
+    cli("transfer", "--instrument", str(out), "--input", str(speech), "--out", str(tmp_path / "t"))
+    results = json.loads((tmp_path / "t" / "results.json").read_text())
+    audio, rate = sf.read(tmp_path / "t" / results["files"]["output"]["path"])
+    assert rate == 48000 and np.isfinite(audio).all() and np.abs(audio).max() > 0
+    spectrum = np.abs(np.fft.rfft(audio)) ** 2
+    freqs = np.fft.rfftfreq(audio.size, 1 / rate)
+    assert spectrum[freqs > 8000].sum() / spectrum.sum() > 1e-4  # the band a 16 kHz model lacks
+    with pytest.raises(ValueError, match="not supported"):
+        cli("instrument", str(folder), "--out", str(tmp_path / "x"), "--sample-rate", "12345")

@@ -63,6 +63,7 @@ def inspect(
     folder: Positional[Path],
     out: Path | None = None,
     crepe_model: Literal["tiny", "full"] = "tiny",
+    sample_rate: int = 16000,
 ) -> None:
     """Check a folder of recordings before training on it: amount, pitch, monophony, level.
 
@@ -76,11 +77,12 @@ def inspect(
         folder: the recordings (any rate, mono or stereo; wav/flac/ogg/mp3, searched recursively).
         out: where the report and figure go (default: ``outputs/inspect/FOLDER-NAME``).
         crepe_model: CREPE that tracks pitch (tiny is quick; full is the paper's).
+        sample_rate: the rate of the model you will train (files recorded below it are flagged).
     """
     from ddsp_repro.data.check import check_recordings, plot_check
 
     out = out or Path("outputs/inspect") / folder.resolve().name
-    report = check_recordings(folder, crepe_model=crepe_model, progress=True)
+    report = check_recordings(folder, crepe_model=crepe_model, progress=True, sample_rate=sample_rate)
     report.save(out / "check.json")
     plot_check(report, out / "check.png")
     print("\n".join(report.lines()))

@@ -20,6 +20,7 @@ def instrument(
     valid_fraction: float = 0.1,
     init_from: str | None = None,
     workers: int = 1,
+    sample_rate: int = 16000,
 ) -> None:
     """Make an instrument from your recordings: check, prepare, train, keep what transfer needs.
 
@@ -38,6 +39,8 @@ def instrument(
         valid_fraction: share held out for validation (whole files, or the tail of a single take).
         init_from: a checkpoint (or an instrument folder's model.ckpt, or pretrained:NAME) to fine-tune from.
         workers: processes preparing features.
+        sample_rate: the rate the instrument trains at and renders (44100 or 48000 keep a
+            recording's band above 8 kHz; any rate from `ddsp_repro.rates.SUPPORTED_RATES`).
     """
     from ddsp_repro.instrument import make_instrument
 
@@ -52,6 +55,7 @@ def instrument(
         valid_fraction=valid_fraction,
         init_from=init_from,
         workers=workers,
+        sample_rate=sample_rate,
     )
     print(json.dumps(summary, indent=2))
     print(f"instrument: {out}  try: ddsp-repro transfer --instrument {out} --input VOICE.wav")

@@ -69,7 +69,7 @@ class Thresholds:
     warning_clipped: float = 1e-3  # share of samples at full scale
     warning_silent: float = 0.5  # share of silent frames
     warning_dc: float = 0.01  # |mean| of a file
-    warning_sample_rate: int = 16000  # files below this rate lack the model's upper band
+    warning_sample_rate: int | None = None  # files below this lack the model's top band (None: its rate)
 
 
 @dataclass(frozen=True)
@@ -244,8 +244,13 @@ def check_recordings(
     window_seconds: float = 4.0,
     hop_seconds: float = 1.0,
     progress: bool = False,
+    sample_rate: int = 16000,
 ) -> CheckReport:
     """Measure every audio file below `folder` and judge the set (see the module doc).
+
+    `sample_rate` is the rate of the model the recordings are for: files recorded below it are
+    flagged. The measures themselves are taken at 16 kHz (CREPE's rate; pitch, monophony and level
+    live below 8 kHz) whatever the model's rate.
 
     Raises:
         FileNotFoundError: no folder, or no audio files in it.
@@ -300,10 +305,12 @@ def check_recordings(
             }
         )
     counts = {"clipped": n_clipped, "samples": n_samples, "windows": windows}
-    return _judge(folder, rows, skipped, rates, channels, frames, counts, crepe_model, thresholds)
+    return _judge(
+        folder, rows, skipped, rates, channels, frames, counts, crepe_model, thresholds, sample_rate
+    )
 
 
-def _judge(folder, rows, skipped, rates, channels, frames, counts, crepe_model, t) -> CheckReport:
+def _judge(folder, rows, skipped, rates, channels, frames, counts, crepe_model, t, model_rate) -> CheckReport:
     """Aggregate the per-file rows and frames into figures, findings and a verdict."""
     findings: list[Finding] = []
     add = lambda level, topic, message, advice: findings.append(Finding(level, topic, message, advice))  # noqa: E731
@@ -377,10 +384,11 @@ def _judge(folder, rows, skipped, rates, channels, frames, counts, crepe_model, 
     if silent_share > t.warning_silent:
         add("warning", "level", f"{silent_share:.0%} of frames are silent",
             "trim long silences: they become training windows with nothing to learn")  # fmt: skip
-    low_rates = sorted(r for r in rates if r < t.warning_sample_rate)
+    low_rates = sorted(r for r in rates if r < (t.warning_sample_rate or model_rate))
     if low_rates:
         add("warning", "format", f"files at {', '.join(map(str, low_rates))} Hz",
-            f"the model runs at {SAMPLE_RATE} Hz; content above half their rate is missing")  # fmt: skip
+            f"the model runs at {model_rate} Hz; content above {low_rates[0] // 2} Hz is missing "
+            "in them (upsampled, not restored)")  # fmt: skip
     verdict = (
         "unfit"
         if any(f.level == "problem" for f in findings)
@@ -498,7 +506,8 @@ def check_prepared(folder: str | Path, crepe_model: str = "tiny") -> dict | None
         pass
     if manifest.get("source_kind") != "recordings" or not source.is_dir():
         return None
-    return cache_check(folder, check_recordings(source, crepe_model=crepe_model))
+    rate = int(manifest.get("settings", {}).get("sample_rate", SAMPLE_RATE))
+    return cache_check(folder, check_recordings(source, crepe_model=crepe_model, sample_rate=rate))
 
 
 def cache_check(folder: str | Path, report: CheckReport) -> dict:

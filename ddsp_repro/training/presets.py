@@ -131,6 +131,11 @@ def at_rate(config: DDSPRunConfig, sample_rate: int) -> DDSPRunConfig:
     """
     if sample_rate == rates.PAPER_SAMPLE_RATE:
         return config
+    if sample_rate not in rates.SUPPORTED_RATES:
+        raise ValueError(
+            f"a model at {sample_rate} Hz is not supported; choose one of {list(rates.SUPPORTED_RATES)} "
+            "(audio at any rate is accepted as input and resampled)"
+        )
     m = config.model
     if m.z_dims is not None or m.f0_encoder:
         raise ValueError(
