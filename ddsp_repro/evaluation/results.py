@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from ddsp_repro.audio import write_text_atomic
+from ddsp_repro.rates import without_rate_tag
 
 RESULTS_DIR = Path("evals") / "results"  # relative to the checkout
 DEMOS_DIR = RESULTS_DIR / "demos"
@@ -157,26 +158,49 @@ def _scale(r: dict) -> str:
     )
 
 
-def table3(reports: list[dict]) -> str:
-    """Solo-instrument models: the paper shows them qualitatively, so ours stand alone."""
-    lines = [
-        "| model | loudness L1 (dB) | loudness L1 (dB / 120) | F0 L1 (semitones) v0.0.6 / later "
-        "| F0 outliers v0.0.6 / later | spectral distance | examples | scale |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
+def _rate(r: dict) -> int:
+    """The report's sample rate (reports from before other rates existed are 16 kHz)."""
+    return int(r.get("sample_rate", 16000))
+
+
+def _solo_rows(reports: list[dict], at_16k: bool, with_rate: bool) -> list[str]:
+    rows = []
     for r in reports:
-        if _paper_preset(r["preset"]) not in ("solo_violin", "tiny_violin"):
+        family = without_rate_tag(_paper_preset(r["preset"]))
+        if family not in ("solo_violin", "tiny_violin") or (_rate(r) == 16000) != at_16k:
             continue
         m = r["metrics"]
-        lines.append(
-            f"| {r['preset']} ([json]({r['_json']})) "
+        rate = f"| {_rate(r)} " if with_rate else ""
+        rows.append(
+            f"| {r['preset']} ([json]({r['_json']})) {rate}"
             f"| {_fmt(m['loudness_l1_db'], 2)} | {_fmt(m['loudness_l1_scaled'])} "
             f"| {_fmt(m['f0_l1'])} / {_fmt(m['f0_l1_head'])} "
             f"| {_fmt(m['f0_outlier_ratio_v006'])} / {_fmt(m['f0_outlier_ratio_head'])} "
             f"| {_fmt(m['spectral_distance'], 2)} | {r['n_examples']} | {_scale(r)} |"
         )
-    if len(lines) == 2:
-        lines.append("| (no solo-instrument run evaluated yet) | | | | | | | |")
+    return rows
+
+
+_SOLO_HEAD = (
+    "| loudness L1 (dB) | loudness L1 (dB / 120) | F0 L1 (semitones) v0.0.6 / later "
+    "| F0 outliers v0.0.6 / later | spectral distance | examples | scale |"
+)
+
+
+def table3(reports: list[dict]) -> str:
+    """Solo-instrument models at 16 kHz: the paper shows them qualitatively, so ours stand alone."""
+    lines = [f"| model {_SOLO_HEAD}", "|---|---|---|---|---|---|---|---|"]
+    lines += _solo_rows(reports, at_16k=True, with_rate=False) or [
+        "| (no solo-instrument run evaluated yet) | | | | | | | |"
+    ]
+    return "\n".join(lines)
+
+
+def table_rates(reports: list[dict]) -> str:
+    """Solo-instrument models at other rates than 16 kHz, apart: their loudness and spectral
+    distance are measured on their own rate's grid and FFT sizes, not on the 16 kHz ones."""
+    lines = [f"| model | sample rate (Hz) {_SOLO_HEAD}", "|---|---|---|---|---|---|---|---|---|"]
+    lines += _solo_rows(reports, at_16k=False, with_rate=True) or ["| (none evaluated yet) | | | | | | | | |"]
     return "\n".join(lines)
 
 
@@ -286,6 +310,7 @@ def render(text: str, reports: list[dict], demo_sections: list[dict]) -> str:
         ("table1", table1(reports)),
         ("table2", table2()),
         ("table3", table3(reports)),
+        ("rates", table_rates(reports)),
         ("demos", demos(demo_sections)),
     )
     for name, body in tables:
