@@ -22,15 +22,28 @@ class Reverb(Processor):
 
     The convolution is one FFT over the whole signal (`fft_convolve` with a single IR frame),
     output cropped to the input length with no delay compensation.
+
+    `tap_scale` multiplies the learned parameter into taps (`impulse_response`): 1 at 16 kHz (the
+    official IR); ``16000 / rate`` at other rates (`ddsp_repro.rates.reverb_tap_scale`), so that
+    one optimiser step moves the room by the same amount per second of IR at any rate.
     """
 
-    def __init__(self, trainable: bool = True, reverb_length: int = 48000, add_dry: bool = True) -> None:
+    def __init__(
+        self, trainable: bool = True, reverb_length: int = 48000, add_dry: bool = True, tap_scale: float = 1.0
+    ) -> None:
         super().__init__()
         self.trainable = trainable
         self.reverb_length = reverb_length
         self.add_dry = add_dry
+        self.tap_scale = float(tap_scale)
         if trainable:
             self.ir = nn.Parameter(torch.randn(reverb_length) * 1e-6)
+
+    def impulse_response(self) -> Tensor:
+        """The learned IR in taps, ``[reverb_length]`` (its first tap is masked when applied)."""
+        if not self.trainable:
+            raise ValueError("a non-trainable Reverb has no IR of its own")
+        return self.ir * self.tap_scale if self.tap_scale != 1.0 else self.ir
 
     def get_controls(self, audio: Tensor, ir: Tensor | None = None) -> dict[str, Tensor]:
         """``audio [batch, n_samples]`` (and ``ir [batch, ir_size]``, linear taps, when not trainable)
@@ -38,7 +51,7 @@ class Reverb(Processor):
         if self.trainable:
             if ir is not None:
                 raise ValueError("a trainable Reverb uses its own IR; do not pass `ir`")
-            ir = self.ir[None, :].expand(audio.shape[0], -1)
+            ir = self.impulse_response()[None, :].expand(audio.shape[0], -1)
         elif ir is None:
             raise ValueError("a non-trainable Reverb needs an impulse response `ir` [batch, ir_size]")
         return {"audio": audio, "ir": ir}

@@ -83,7 +83,7 @@ def test_presets_at_44_1_and_48_khz():
         assert m.alignment == "centered" and m.n_samples % m.hop == 0
         assert m.n_samples / m.sample_rate == pytest.approx(4.0, abs=m.hop / m.sample_rate)
     m48 = AT_RATES["solo_violin_48k"].model
-    assert (m48.hop, m48.n_harmonics, m48.n_noise_bands, m48.reverb_length) == (192, 180, 65, 144000)
+    assert (m48.hop, m48.n_harmonics, m48.n_noise_bands, m48.reverb_length) == (192, 120, 65, 144000)
     assert at_rate(SOLO_VIOLIN, 16000) is SOLO_VIOLIN
     with pytest.raises(ValueError, match="16 kHz"):
         at_rate(SUPERVISED_NSYNTH, 48000)
@@ -152,3 +152,20 @@ def test_alignment_with_full_crepe_at_48k():
 @pytest.mark.parametrize("rate", [r for r in rates.SUPPORTED_RATES if r != 48000])
 def test_alignment_with_full_crepe_at_every_rate(rate):
     _full_crepe_alignment(rate)
+
+
+def test_reverb_taps_are_scaled_to_the_rate():
+    """A 48 kHz room learns in 16 kHz units: taps = parameter * 16000 / rate (16 kHz: the parameter)."""
+    from ddsp_repro.effects import Reverb
+
+    m16 = AT_RATES["tiny_violin_48k_cpu"].model
+    ae48 = type(m16)(**{**m16.__dict__, "reverb_length": 960}).build()
+    assert ae48.reverb.tap_scale == pytest.approx(1 / 3)
+    assert torch.equal(ae48.reverb.impulse_response(), ae48.reverb.ir * (1 / 3))
+    ae16 = type(m16)(**{**SOLO_VIOLIN.model.__dict__, "reverb_length": 960}).build()
+    assert ae16.reverb.impulse_response() is ae16.reverb.ir  # 16 kHz: the official IR, untouched
+    audio = torch.randn(2, 4000)
+    scaled = Reverb(reverb_length=960, tap_scale=0.25)
+    plain = Reverb(trainable=False)
+    ir = scaled.impulse_response().detach()[None].expand(2, -1)
+    assert torch.allclose(scaled(audio), plain(audio, ir), atol=1e-7)

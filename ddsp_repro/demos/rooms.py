@@ -28,7 +28,7 @@ def learned_ir(loaded: Loaded) -> np.ndarray:
     if reverb is None:
         raise ValueError(f"{loaded.name} has no learned reverb (train a solo-instrument preset)")
     with torch.no_grad():
-        ir = reverb.mask_dry(reverb.ir[None].detach())[0].double().numpy()
+        ir = reverb.mask_dry(reverb.impulse_response()[None].detach())[0].double().numpy()
     ir[0] += 1.0 if reverb.add_dry else 0.0
     return ir
 

@@ -21,6 +21,7 @@ from ddsp_repro.effects import Reverb
 from ddsp_repro.models.layers import FrameGrid, keras_init_
 from ddsp_repro.models.networks import MfccZEncoder, RnnFcDecoder
 from ddsp_repro.models.resnet import ResnetF0Encoder
+from ddsp_repro.rates import reverb_tap_scale
 from ddsp_repro.synths import FilteredNoiseSynth, HarmonicSynth
 from ddsp_repro.timing import stage
 
@@ -86,7 +87,8 @@ class Autoencoder(nn.Module):
         keras_init_(self)  # the official Keras initialisers, before the reverb draws its IR
         self.harmonic = HarmonicSynth(c.n_samples, c.sample_rate, implementation=c.synth_implementation)
         self.noise = FilteredNoiseSynth(c.n_samples, initial_bias=c.noise_initial_bias)
-        self.reverb = Reverb(trainable=True, reverb_length=c.reverb_length) if c.reverb else None
+        scale = reverb_tap_scale(c.sample_rate)
+        self.reverb = Reverb(reverb_length=c.reverb_length, tap_scale=scale) if c.reverb else None
 
     def forward(
         self,

@@ -121,11 +121,15 @@ TINY_VIOLIN_CPU = _cpu(TINY_VIOLIN, _VIOLIN_NOTE, _CPU_VIOLIN)
 # -- other sample rates: the solo-instrument and tiny models at 44.1 and 48 kHz -----------------
 
 
+LOWEST_NOTE_HZ = 200.0  # about G3 (196 Hz), the violin's lowest string: harmonics reach Nyquist from here
+
+
 def at_rate(config: DDSPRunConfig, sample_rate: int) -> DDSPRunConfig:
     """`config` at `sample_rate`: every rate-dependent size derived as `ddsp_repro.rates` states.
 
-    The window keeps its seconds (rounded up to whole hops), harmonics, reverb taps and FFT sizes
-    keep their durations, noise bands stay 65 over 0 .. Nyquist, and f0 and loudness are
+    The window keeps its seconds (rounded up to whole hops), reverb taps and FFT sizes keep their
+    durations, harmonics reach Nyquist from `LOWEST_NOTE_HZ` up (`rates.harmonics_for`: 120 at
+    48 kHz, 111 at 44.1 kHz), noise bands stay 65 over 0 .. Nyquist, and f0 and loudness are
     ``"centered"`` on the frame grid. Models with a z encoder are 16 kHz only (NSynth is 16 kHz
     and the MFCC encoder's sizes are the paper's).
     """
@@ -149,7 +153,7 @@ def at_rate(config: DDSPRunConfig, sample_rate: int) -> DDSPRunConfig:
         sample_rate=sample_rate,
         n_samples=n_samples,
         n_frames=n_samples // hop,
-        n_harmonics=rates.scaled_size(m.n_harmonics, sample_rate, multiple=1),
+        n_harmonics=rates.harmonics_for(sample_rate, LOWEST_NOTE_HZ),
         reverb_length=rates.scaled_size(m.reverb_length, sample_rate, multiple=1),
         alignment="centered",
     )

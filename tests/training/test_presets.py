@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import math
 from dataclasses import replace
 
 import pytest
@@ -8,7 +9,7 @@ from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.models.wavernn import WaveRNN, WaveRNNConfig
 from ddsp_repro.rates import without_rate_tag
 from ddsp_repro.training.config import config_from_dict, config_to_dict, semantic_hash
-from ddsp_repro.training.presets import PRESETS, get_preset
+from ddsp_repro.training.presets import LOWEST_NOTE_HZ, PRESETS, get_preset
 from ddsp_repro.training.train import with_overrides
 
 # Trainable parameters by preset family: (expected, relative tolerance, what is compared).
@@ -49,7 +50,7 @@ def test_parameter_counts_at_other_rates(name):
     config = PRESETS[name]
     m = config.model
     base = PRESETS[without_rate_tag(name)].model
-    assert m.n_harmonics == round(base.n_harmonics * m.sample_rate / 16000)
+    assert m.n_harmonics == math.ceil(m.sample_rate / 2 / LOWEST_NOTE_HZ)  # Nyquist from 200 Hz up
     assert m.reverb_length == round(base.reverb_length * m.sample_rate / 16000)
     width = Autoencoder(base).decoder.dense_out.in_features  # each harmonic adds a row and a bias
     extra = (m.n_harmonics - base.n_harmonics) * (width + 1) + m.reverb_length - base.reverb_length
