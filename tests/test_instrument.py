@@ -60,8 +60,8 @@ def test_a_48k_instrument_renders_48k_through_transfer(tmp_path):
     """Recordings at 48 kHz stay at 48 kHz: features, model and the transfer's output."""
     folder = tmp_path / "recs48"
     folder.mkdir()
-    sf.write(folder / "take1.wav", melody(9.0, 48000, seed=1), 48000)
-    sf.write(folder / "take2.wav", melody(9.0, 48000, seed=2), 48000)
+    sf.write(folder / "take1.wav", melody(5.0, 48000, seed=1), 48000)
+    sf.write(folder / "take2.wav", melody(5.0, 48000, seed=2), 48000)
     out = tmp_path / "mine48"
     cli("instrument", str(folder), "--out", str(out), "--force", "--max-steps", "2", "--sample-rate", "48000")
     summary = json.loads((out / "instrument.json").read_text())
