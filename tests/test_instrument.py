@@ -29,11 +29,25 @@ def test_an_unfit_folder_stops_before_training(tmp_path):
     assert not (tmp_path / "inst" / "features").exists()
 
 
-def test_folder_to_instrument_to_transfer(tmp_path):
-    folder = tmp_path / "recs"
+def _two_takes(folder, seconds: float, rate: int):
+    """Two melodies of `seconds` recorded at `rate` in `folder`."""
     folder.mkdir()
-    sf.write(folder / "take1.wav", melody(9.0, 22050, seed=1), 22050)
-    sf.write(folder / "take2.wav", melody(9.0, 22050, seed=2), 22050)
+    for seed in (1, 2):
+        sf.write(folder / f"take{seed}.wav", melody(seconds, rate, seed=seed), rate)
+    return folder
+
+
+def _transfer_output(instrument, tmp_path):
+    """Transfer 2 s of a 16 kHz voice through `instrument`: the output audio and its rate."""
+    speech = tmp_path / "voice.wav"
+    sf.write(speech, voice(2.0), 16000)
+    cli("transfer", "--instrument", str(instrument), "--input", str(speech), "--out", str(tmp_path / "t"))
+    results = json.loads((tmp_path / "t" / "results.json").read_text())
+    return sf.read(tmp_path / "t" / results["files"]["output"]["path"])
+
+
+def test_folder_to_instrument_to_transfer(tmp_path):
+    folder = _two_takes(tmp_path / "recs", 9.0, 22050)
     out = tmp_path / "mine"
     args = ("instrument", str(folder), "--out", str(out), "--force", "--max-steps", "2")
     cli(*args)
@@ -45,23 +59,17 @@ def test_folder_to_instrument_to_transfer(tmp_path):
     cli(*args)  # run again: every stage resumes, nothing is redone
     assert json.loads((out / "instrument.json").read_text())["steps"] == 2
 
-    speech = tmp_path / "voice.wav"
-    sf.write(speech, voice(2.0), 16000)
-    cli("transfer", "--instrument", str(out), "--input", str(speech), "--out", str(tmp_path / "t"))
-    audio, rate = sf.read(
-        tmp_path / "t" / json.loads((tmp_path / "t" / "results.json").read_text())["files"]["output"]["path"]
-    )
+    audio, rate = _transfer_output(out, tmp_path)
     assert rate == 16000 and np.isfinite(audio).all() and np.abs(audio).max() > 0
     with pytest.raises(ValueError, match="one of them"):
-        cli("transfer", "--input", str(speech), "--out", str(tmp_path / "t2"))  # neither model given
+        cli(
+            "transfer", "--input", str(tmp_path / "voice.wav"), "--out", str(tmp_path / "t2")
+        )  # neither model given
 
 
 def test_a_48k_instrument_renders_48k_through_transfer(tmp_path):
     """Recordings at 48 kHz stay at 48 kHz: features, model and the transfer's output."""
-    folder = tmp_path / "recs48"
-    folder.mkdir()
-    sf.write(folder / "take1.wav", melody(5.0, 48000, seed=1), 48000)
-    sf.write(folder / "take2.wav", melody(5.0, 48000, seed=2), 48000)
+    folder = _two_takes(tmp_path / "recs48", 5.0, 48000)
     out = tmp_path / "mine48"
     cli("instrument", str(folder), "--out", str(out), "--force", "--max-steps", "2", "--sample-rate", "48000")
     summary = json.loads((out / "instrument.json").read_text())
@@ -69,11 +77,7 @@ def test_a_48k_instrument_renders_48k_through_transfer(tmp_path):
     manifest = json.loads((out / "features" / "manifest.json").read_text())
     assert manifest["settings"]["sample_rate"] == 48000 and manifest["settings"]["f0_padding"] == "centered"
 
-    speech = tmp_path / "voice.wav"
-    sf.write(speech, voice(2.0), 16000)  # a 16 kHz input into a 48 kHz instrument
-    cli("transfer", "--instrument", str(out), "--input", str(speech), "--out", str(tmp_path / "t"))
-    results = json.loads((tmp_path / "t" / "results.json").read_text())
-    audio, rate = sf.read(tmp_path / "t" / results["files"]["output"]["path"])
+    audio, rate = _transfer_output(out, tmp_path)  # a 16 kHz input into a 48 kHz instrument
     assert rate == 48000 and np.isfinite(audio).all() and np.abs(audio).max() > 0
     spectrum = np.abs(np.fft.rfft(audio)) ** 2
     freqs = np.fft.rfftfreq(audio.size, 1 / rate)

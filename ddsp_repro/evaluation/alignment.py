@@ -106,12 +106,11 @@ def _locate(track: np.ndarray, rate: float, event: str, first: float = 0.0) -> f
     def index(seconds: float) -> int:
         return max(0, int(round((seconds - first) * rate)))
 
-    low = float(np.median(track[index(before + PLATEAU_MARGIN) : index(at - PLATEAU_MARGIN)]))
-    if k == 0:
-        low = float(np.median(track[: index(at - PLATEAU_MARGIN)]))
-    high = float(np.median(track[index(at + PLATEAU_MARGIN) : index(after - PLATEAU_MARGIN)]))
-    if k + 1 == len(names):
-        high = float(np.median(track[index(at + PLATEAU_MARGIN) :]))
+    # plateaus: from the previous event (the track's start) to this one, and on to the next (its end)
+    start = index(before + PLATEAU_MARGIN) if k > 0 else 0
+    stop = index(after - PLATEAU_MARGIN) if k + 1 < len(names) else None
+    low = float(np.median(track[start : index(at - PLATEAU_MARGIN)]))
+    high = float(np.median(track[index(at + PLATEAU_MARGIN) : stop]))
     crossing = _crossing(track, index((before + at) / 2), (low + high) / 2, rising=high > low)
     return first + crossing / rate
 

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from ddsp_repro.audio import write_text_atomic
-from ddsp_repro.rates import without_rate_tag
+from ddsp_repro.rates import PAPER_SAMPLE_RATE, without_rate_tag
 
 RESULTS_DIR = Path("evals") / "results"  # relative to the checkout
 DEMOS_DIR = RESULTS_DIR / "demos"
@@ -160,14 +160,14 @@ def _scale(r: dict) -> str:
 
 def _rate(r: dict) -> int:
     """The report's sample rate (reports from before other rates existed are 16 kHz)."""
-    return int(r.get("sample_rate", 16000))
+    return int(r.get("sample_rate", PAPER_SAMPLE_RATE))
 
 
 def _solo_rows(reports: list[dict], at_16k: bool, with_rate: bool) -> list[str]:
     rows = []
     for r in reports:
         family = without_rate_tag(_paper_preset(r["preset"]))
-        if family not in ("solo_violin", "tiny_violin") or (_rate(r) == 16000) != at_16k:
+        if family not in ("solo_violin", "tiny_violin") or (_rate(r) == PAPER_SAMPLE_RATE) != at_16k:
             continue
         m = r["metrics"]
         rate = f"| {_rate(r)} " if with_rate else ""
