@@ -21,7 +21,9 @@ __all__ = [
     "db_to_amplitude",
     "db_to_power",
     "exp_sigmoid",
+    "hashed_uniform_noise",
     "hz_to_midi",
+    "hz_to_midi_tensor",
     "midi_to_hz",
     "power_to_db",
     "resample",
@@ -89,9 +91,33 @@ def hz_to_midi(frequencies: Tensor | float) -> Tensor:
     """Frequency in Hz to MIDI note number; 0 Hz (and below) maps to MIDI 0, as in the official code."""
     if not isinstance(frequencies, Tensor):
         frequencies = torch.as_tensor(frequencies, dtype=torch.get_default_dtype())
+    return hz_to_midi_tensor(frequencies)
+
+
+def hz_to_midi_tensor(frequencies: Tensor) -> Tensor:
+    """`hz_to_midi` of a tensor (TorchScript-compatible: the streaming renderer scripts it)."""
     safe = torch.where(frequencies > 0, frequencies, torch.ones_like(frequencies))
-    notes = 12.0 * (torch.log2(safe) - math.log2(440.0)) + 69.0
+    notes = 12.0 * (torch.log2(safe) - 8.78135971352466) + 69.0  # log2(440 Hz), A4 = MIDI 69
     return torch.where(frequencies > 0, notes, torch.zeros_like(notes))
+
+
+def hashed_uniform_noise(start: int, n_samples: int, batch: int = 1, seed: int = 0) -> Tensor:
+    """Uniform noise in ``[-1, 1)``, ``[batch, n_samples]`` float32, where sample ``t`` is a hash of
+    ``(t, batch row, seed)``: samples ``start .. start + n_samples - 1`` of one endless sequence.
+
+    Any cut of the sequence into blocks gives the same samples, so a block-by-block render and an
+    offline render of the same controls draw the same noise (``Autoencoder.synthesize(noise=...)``).
+    The hash is an integer avalanche (xor-shift 16, multiply by 0x45D9F3B, twice) on 32 bits, held
+    in int64 so that no product overflows; it repeats after 2**32 samples (24 hours at 48 kHz).
+    TorchScript-compatible.
+    """
+    t = torch.arange(n_samples, dtype=torch.int64) + start
+    rows = torch.arange(batch, dtype=torch.int64)[:, None]
+    x = (t[None, :] + rows * 0x3C6EF372 + seed * 0x9E3779B9) & 0xFFFFFFFF
+    for _ in range(2):
+        x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+    x = (x >> 16) ^ x
+    return (x >> 8).to(torch.float32) * (2.0 / 16777216.0) - 1.0
 
 
 def power_to_db(power: Tensor, ref_db: float = 0.0, range_db: float = DB_RANGE) -> Tensor:

@@ -160,8 +160,8 @@ def apply_window_to_impulse_response(
         device=impulse_response.device,
     )
     padding = ir_size - window_size
+    half = (window_size + 1) // 2
     if padding > 0:
-        half = (window_size + 1) // 2
         window = torch.cat([window[half:], window.new_zeros(padding), window[:half]])
     else:
         window = torch.fft.fftshift(window, dim=-1)
@@ -188,7 +188,7 @@ def frequency_impulse_response(magnitudes: Tensor, window_size: int = 0) -> Tens
     if magnitudes.dim() not in (2, 3):
         raise ValueError(
             "magnitudes must have shape [batch, n_frames, n_bands] or [batch, n_bands], got "
-            f"{tuple(magnitudes.shape)}"
+            f"{list(magnitudes.shape)}"
         )
     if magnitudes.shape[-1] < 2:
         raise ValueError(f"need at least 2 frequency bands, got {magnitudes.shape[-1]}")

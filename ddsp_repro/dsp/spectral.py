@@ -328,7 +328,8 @@ def compute_loudness(
         frame_rate: loudness frames per second; ``sample_rate / frame_rate`` must be an integer
             hop (44.1 kHz: ``44100 / 176``, see `ddsp_repro.rates.frame_rate_of`). Default: the
             rate's own frame grid (250 at 16 kHz; `ddsp_repro.rates.hop_for`).
-        padding: ``"end"``, ``"center"`` or ``"centered"`` (see `pad_for_frames`).
+        padding: ``"end"``, ``"center"`` or ``"centered"`` (see `pad_for_frames`); ``"valid"``
+            frames the audio as given (the streaming features pass one window per frame).
         max_hz: highest bin averaged (None: all bins).
 
     Returns:
@@ -342,8 +343,8 @@ def compute_loudness(
     range_db = d_range if range_db is None else range_db
     padding = d_pad if padding is None else padding
     hop = hop_for(sample_rate) if frame_rate is None else exact_hop(sample_rate, frame_rate)
-    if padding not in ("end", "center", "centered"):
-        raise ValueError(f"padding must be 'end', 'center' or 'centered', got {padding!r}")
+    if padding not in ("end", "center", "centered", "valid"):
+        raise ValueError(f"padding must be 'end', 'center', 'centered' or 'valid', got {padding!r}")
     audio, squeeze = as_batch(audio)
     check_finite(audio, "audio")
     if audio.shape[-1] == 0:

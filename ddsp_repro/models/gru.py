@@ -189,11 +189,15 @@ class _FusedTorchGRURecurrence(torch.autograd.Function):
         return grad_xp, flat.t() @ h_prev.reshape(-1, hidden), flat.sum(0)
 
 
-def keras_v1_gru_reference(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor) -> Tensor:
-    """The v1 cell written step by step with autograd (the plain reference the tests compare to)."""
+def keras_v1_gru_reference(
+    x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor, h0: Tensor | None = None
+) -> Tensor:
+    """The v1 cell written step by step with autograd (the plain reference the tests compare to,
+    and the streaming decoder's recurrence, which starts from the last block's state `h0`;
+    TorchScript-compatible)."""
     hidden = recurrent_kernel.shape[0]
     xp = x @ kernel + bias
-    h = x.new_zeros(x.shape[0], hidden)
+    h = x.new_zeros(x.shape[0], hidden) if h0 is None else h0
     outputs = []
     for t in range(x.shape[1]):
         a = xp[:, t]

@@ -1,0 +1,367 @@
+"""A trained autoencoder rendered block by block, with its state carried between blocks.
+
+`StreamingRenderer` takes frame-rate controls (f0 in Hz, loudness in dB, and z for models that
+have one) for one block of ``n * hop`` samples and returns that many samples of audio. Its output
+is the offline render (`Autoencoder.synthesize` with the same controls and noise) delayed by
+exactly ``latency = hop`` samples:
+
+- **Amplitude upsampling** overlap-adds Hann windows between frame ``j`` and ``j + 1``, so sample
+  ``j * hop + r`` needs the next frame: one frame is held back (the latency).
+- **Filtered noise**: the 128-tap frame FIRs are centred (the offline render drops their group
+  delay of 62 samples), which needs 62 samples of the next frame, inside the same held frame.
+  The FIR tails are overlap-added into the next block.
+- **Oscillator phase** is carried in float64, wrapped to one cycle, as the offline closed form.
+- **The GRU's state** is carried; the decoder's other layers work frame by frame.
+- **Reverb**: `PartitionedConvolution`, uniformly partitioned FFT convolution in blocks of the
+  stream's block size (one FFT and one inverse FFT per block, never one over the whole IR), zero
+  latency of its own. `flush` renders the held frame and the room's tail after the input stops.
+- **Noise** is `dsp.hashed_uniform_noise`: sample ``t`` depends on ``t`` alone, so any block size
+  draws the same noise as the offline render given ``noise=hashed_uniform_noise(0, n)``.
+
+Everything here is TorchScript-compatible (`torch.jit.script(renderer)`), so the exported
+artefacts run this very code. Frame-rate inputs are checked (shape, finite values) before anything
+is rendered.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from ddsp_repro.dsp.core import (
+    F0_RANGE,
+    LD_RANGE,
+    exp_sigmoid,
+    hashed_uniform_noise,
+    hz_to_midi_tensor,
+    next_frame_weights,
+)
+from ddsp_repro.dsp.filtering import frequency_impulse_response, get_fft_size
+from ddsp_repro.dsp.oscillators import normalize_harmonics
+from ddsp_repro.models.autoencoder import Autoencoder
+from ddsp_repro.models.gru import GRU, hard_sigmoid
+
+__all__ = ["PartitionedConvolution", "StreamingDecoder", "StreamingRenderer"]
+
+class PartitionedConvolution(nn.Module):
+    """Convolution with one fixed IR in blocks of `partition` samples, zero latency.
+
+    Uniformly partitioned overlap-add: the IR is cut into ``N = ceil(len / partition)`` pieces,
+    each held as the spectrum of an FFT of twice the partition; every block's spectrum enters a
+    ring of the last ``N`` input spectra, the output spectrum is the sum of ring times pieces, and
+    the second half of its inverse FFT is added to the next block. The pieces are stored reversed
+    and twice, so the ring is read as one contiguous product wherever its newest entry is.
+    """
+
+    def __init__(self, impulse_response: Tensor, partition: int) -> None:
+        super().__init__()
+        ir = impulse_response.detach().to(torch.float32).flatten()
+        self.partition = int(partition)
+        self.n_parts = max(1, math.ceil(ir.numel() / self.partition))
+        pieces = torch.nn.functional.pad(ir, (0, self.n_parts * self.partition - ir.numel()))
+        spectra = torch.fft.rfft(pieces.reshape(self.n_parts, self.partition), n=2 * self.partition)
+        self.register_buffer("pieces", torch.cat([spectra, spectra]).flip(0), persistent=False)
+        self.register_buffer("ring", torch.zeros(1, self.n_parts, self.partition + 1, dtype=torch.complex64))
+        self.register_buffer("overlap", torch.zeros(1, self.partition))
+        self.position = 0
+
+    @torch.jit.export
+    def reset(self, batch: int) -> None:
+        self.ring = torch.zeros(batch, self.n_parts, self.partition + 1, dtype=torch.complex64)
+        self.overlap = torch.zeros(batch, self.partition)
+        self.position = 0
+
+    def forward(self, block: Tensor) -> Tensor:
+        """``[batch, partition]`` in -> the convolution's next ``[batch, partition]`` samples."""
+        n, p = self.n_parts, self.partition
+        self.position = (self.position + 1) % n
+        self.ring[:, self.position] = torch.fft.rfft(block, n=2 * p)
+        start = n - 1 - self.position
+        spectrum = (self.ring * self.pieces[start : start + n]).sum(dim=1)
+        full = torch.fft.irfft(spectrum, n=2 * p)
+        out = full[:, :p] + self.overlap
+        self.overlap = full[:, p:]
+        return out
+
+
+class _KerasV1Step(nn.Module):
+    """The v1 GRU cell (`models.gru`) from a given state; shares the trained layer's parameters."""
+
+    def __init__(self, rnn: GRU) -> None:
+        super().__init__()
+        self.kernel, self.recurrent_kernel, self.bias = rnn.kernel, rnn.recurrent_kernel, rnn.bias
+        self.hidden = rnn.hidden
+
+    def forward(self, x: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
+        hidden = self.hidden
+        xp = x @ self.kernel + self.bias
+        u_zr, u_c = self.recurrent_kernel[:, : 2 * hidden], self.recurrent_kernel[:, 2 * hidden :]
+        outputs = []
+        for t in range(x.shape[1]):
+            a = xp[:, t]
+            zr = hard_sigmoid(a[:, : 2 * hidden] + h @ u_zr)
+            z, r = zr[:, :hidden], zr[:, hidden:]
+            c = torch.tanh(a[:, 2 * hidden :] + (r * h) @ u_c)
+            h = z * h + (1.0 - z) * c
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), h
+
+
+class _TorchGruStep(nn.Module):
+    """The v2 cell: `torch.nn.GRU` itself, from a given state."""
+
+    def __init__(self, rnn: GRU) -> None:
+        super().__init__()
+        self.rnn = rnn.rnn
+
+    def forward(self, x: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
+        out, h_n = self.rnn(x, h[None])
+        return out, h_n[0]
+
+
+class StreamingDecoder(nn.Module):
+    """The autoencoder's decoder and control scaling for a block of frames, the GRU state in and out.
+
+    ``f0_hz``, ``loudness_db`` ``[b, f]`` (and ``z [b, f, z_dims]``), ``h [b, hidden]`` ->
+    ``(harmonic amplitudes [b, f, K], noise magnitudes [b, f, bands], h)``: the overall amplitude
+    times the Nyquist-masked, normalised distribution, and the noise filters' linear gains. The
+    wiring of `RnnFcDecoder.forward` and the synths' `get_controls` (the parity tests pin it);
+    the part exported to ONNX.
+    """
+
+    def __init__(self, model: Autoencoder) -> None:
+        super().__init__()
+        c = model.config
+        decoder = model.decoder
+        self.sample_rate = int(c.sample_rate)
+        self.n_harmonics = int(c.n_harmonics)
+        self.noise_bias = float(c.noise_initial_bias)
+        self.f0_range, self.ld_range = F0_RANGE, LD_RANGE  # the network's input scaling
+        self.z_dims = int(c.z_dims) if c.z_dims else 0
+        self.f_stack, self.l_stack = decoder.f_stack, decoder.l_stack
+        self.z_stack = decoder.z_stack if decoder.z_stack is not None else nn.Identity()
+        self.rnn = _KerasV1Step(decoder.rnn) if decoder.rnn.cell == "v1" else _TorchGruStep(decoder.rnn)
+        self.out_stack, self.dense_out = decoder.out_stack, decoder.dense_out
+        self.hidden = int(decoder.rnn.hidden)
+
+    def forward(
+        self, f0_hz: Tensor, loudness_db: Tensor, h: Tensor, z: Tensor | None = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        f0 = f0_hz[..., None]
+        f = self.f_stack(hz_to_midi_tensor(f0) / self.f0_range)
+        ld = self.l_stack(loudness_db[..., None] / self.ld_range + 1.0)
+        if self.z_dims > 0 and z is not None:
+            x = torch.cat([f, ld, self.z_stack(z)], dim=-1)
+        else:
+            x = torch.cat([f, ld], dim=-1)
+        x, h = self.rnn(x, h)
+        raw = self.dense_out(self.out_stack(torch.cat([f, ld, x], dim=-1)))
+        k = self.n_harmonics
+        amplitudes = exp_sigmoid(raw[..., :1])
+        distribution = normalize_harmonics(exp_sigmoid(raw[..., 1 : 1 + k]), f0, self.sample_rate)
+        magnitudes = exp_sigmoid(raw[..., 1 + k :] + self.noise_bias)
+        return amplitudes * distribution, magnitudes, h
+
+
+class StreamingRenderer(nn.Module):
+    """Block-by-block rendering of one trained `Autoencoder` (see the module docstring).
+
+    Args:
+        model: the trained autoencoder (its weights are shared, not copied).
+        block_size: samples per block, a multiple of the model's hop; the reverb's partition.
+            `forward` takes any multiple of it.
+        seed: the noise sequence (`dsp.hashed_uniform_noise`).
+    """
+
+    def __init__(self, model: Autoencoder, block_size: int, seed: int = 0) -> None:
+        super().__init__()
+        c = model.config
+        hop = c.hop
+        if block_size <= 0 or block_size % hop:
+            raise ValueError(
+                f"block_size must be a positive multiple of the model's hop ({hop} samples at "
+                f"{c.sample_rate} Hz), got {block_size}"
+            )
+        if model.f0_encoder is not None:
+            raise ValueError("models that learn f0 from audio (f0_encoder) cannot be streamed from f0 controls")
+        self.sample_rate = int(c.sample_rate)
+        self.hop = int(hop)
+        self.block_size = int(block_size)
+        self.latency = int(hop)  # samples: the held frame
+        self.seed = int(seed)
+        self.n_harmonics = int(c.n_harmonics)
+        self.n_bands = int(c.n_noise_bands)
+        self.noise_window = int(model.noise.window_size)
+        self.z_dims = int(c.z_dims) if c.z_dims else 0
+        self.decoder = StreamingDecoder(model)
+        self.hidden = self.decoder.hidden
+        ir_taps = 2 * (self.n_bands - 1)
+        if self.noise_window > 0 and self.noise_window < ir_taps:
+            ir_taps = 2 * ((self.noise_window + 1) // 2) - 1
+        self.noise_taps = ir_taps
+        self.noise_delay = (ir_taps - 1) // 2 - 1  # dropped by the offline render ("same", centred)
+        if self.noise_delay >= hop:
+            raise ValueError(f"noise filters of {ir_taps} taps need more look-ahead than one hop ({hop})")
+        self.noise_fft = get_fft_size(hop, ir_taps)
+        rise = next_frame_weights(hop, "window").to(torch.float32)
+        self.register_buffer("rise", rise, persistent=False)
+        self.register_buffer("r", torch.arange(hop, dtype=torch.float64), persistent=False)
+        k = torch.arange(1, self.n_harmonics + 1, dtype=torch.float64)
+        self.register_buffer("k64", k, persistent=False)
+        self.has_reverb = model.reverb is not None
+        if model.reverb is not None:
+            ir = model.reverb.impulse_response().detach().clone()
+            ir[0] = 0.0  # the dry path is added separately (Reverb.mask_dry)
+            self.reverb_length = int(ir.numel())
+            self.reverb = PartitionedConvolution(ir, block_size)
+        else:
+            self.reverb_length = 0
+            self.reverb = PartitionedConvolution(torch.zeros(1), block_size)
+        # State (batch 1 until `reset`).
+        self.register_buffer("h", torch.zeros(1, self.hidden))
+        self.register_buffer("phase", torch.zeros(1, dtype=torch.float64))
+        self.register_buffer("held_f0", torch.zeros(1, 1))
+        self.register_buffer("held_amps", torch.zeros(1, self.n_harmonics))
+        self.register_buffer("noise_acc", torch.zeros(1, 0))
+        self.frames_done = 0
+        self.samples_out = 0
+
+    @torch.jit.export
+    def reset(self, batch: int = 1) -> None:
+        """Start a new stream (silence, zero phase, the GRU's zero state) for `batch` voices."""
+        self.h = torch.zeros(batch, self.hidden)
+        self.phase = torch.zeros(batch, dtype=torch.float64)
+        self.held_f0 = torch.zeros(batch, 1)
+        self.held_amps = torch.zeros(batch, self.n_harmonics)
+        self.noise_acc = torch.zeros(batch, 0)
+        self.frames_done = 0
+        self.samples_out = 0
+        self.reverb.reset(batch)
+
+    def _check(self, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None) -> None:
+        if f0_hz.dim() != 2 or loudness_db.shape != f0_hz.shape:
+            raise ValueError(
+                f"f0_hz and loudness_db must both be [batch, frames], got {list(f0_hz.shape)} and "
+                f"{list(loudness_db.shape)}"
+            )
+        if f0_hz.shape[0] != self.h.shape[0]:
+            raise ValueError(f"the stream was reset for batch {self.h.shape[0]}, got {f0_hz.shape[0]}")
+        if (f0_hz.shape[1] * self.hop) % self.block_size:
+            raise ValueError(
+                f"a block is a multiple of {self.block_size} samples ({self.block_size // self.hop} frames "
+                f"of {self.hop}); got {f0_hz.shape[1]} frames"
+            )
+        if not bool(torch.isfinite(f0_hz).all()) or not bool(torch.isfinite(loudness_db).all()):
+            raise ValueError("f0_hz and loudness_db must be finite (NaN or infinite controls reached the stream)")
+        if bool((f0_hz < 0).any()):
+            raise ValueError("f0_hz must be >= 0 Hz")
+        if self.z_dims > 0:
+            if z is None:
+                raise ValueError("this model is conditioned on z; pass z [batch, frames, z_dims]")
+            if z.shape[0] != f0_hz.shape[0] or z.shape[1] != f0_hz.shape[1] or z.shape[2] != self.z_dims:
+                raise ValueError(f"z must be [batch, frames, {self.z_dims}], got {list(z.shape)}")
+            if not bool(torch.isfinite(z).all()):
+                raise ValueError("z must be finite")
+
+    def _harmonic(self, f0_cur: Tensor, f0_next: Tensor, a_cur: Tensor, a_next: Tensor) -> Tensor:
+        """``[b, f, 1]`` f0 and ``[b, f, K]`` amplitudes of frames and their next -> ``[b, f * hop]``."""
+        batch, n_frames = f0_cur.shape[0], f0_cur.shape[1]
+        hop = self.hop
+        w = (2.0 * math.pi) / self.sample_rate
+        f = f0_cur[..., 0].to(torch.float64)
+        slope = f0_next[..., 0].to(torch.float64) - f
+        advance = w * (hop * f + slope * ((hop - 1) / 2.0))
+        offsets = self.phase[:, None] + torch.cumsum(advance, dim=1) - advance
+        r = self.r
+        phase = offsets[:, :, None] + w * ((r + 1) * f[:, :, None] + slope[:, :, None] * (r * (r + 1) / (2.0 * hop)))
+        self.phase = torch.remainder(offsets[:, -1] + advance[:, -1], (2.0 * math.pi))
+        # Harmonic k's phase and whether k f0 (linear within the frame, as offline) is below Nyquist.
+        sines = torch.sin(torch.remainder(phase[..., None] * self.k64, (2.0 * math.pi))).to(torch.float32)
+        f_env = (f[:, :, None] + slope[:, :, None] * (r / hop)).to(torch.float32)
+        k32 = self.k64.to(torch.float32)
+        active = (f_env[..., None] * k32) < self.sample_rate / 2.0
+        sines = torch.where(active, sines, torch.zeros_like(sines))
+        s_cur = torch.matmul(sines, a_cur[:, :, :, None])[..., 0]
+        s_next = torch.matmul(sines, a_next[:, :, :, None])[..., 0]
+        out = s_cur * (1.0 - self.rise) + s_next * self.rise
+        return out.reshape(batch, n_frames * hop)
+
+    def _noise(self, firs: Tensor) -> Tensor:
+        """Filter the new frames' noise; returns the next ``frames * hop`` samples of the centred
+        (delay-compensated) output, starting one frame before the new frames."""
+        batch, n_frames = firs.shape[0], firs.shape[1]
+        hop = self.hop
+        start = self.frames_done * hop
+        noise = hashed_uniform_noise(start, n_frames * hop, batch, self.seed).reshape(batch, n_frames, hop)
+        n = self.noise_fft
+        blocks = torch.fft.irfft(torch.fft.rfft(noise, n=n) * torch.fft.rfft(firs, n=n), n=n)
+        # The accumulator begins at full-convolution index (first new frame - 1) * hop + delay.
+        offset = hop - self.noise_delay
+        length = offset + (n_frames - 1) * hop + n
+        acc = torch.zeros(batch, length)
+        acc[:, : self.noise_acc.shape[1]] += self.noise_acc
+        for j in range(n_frames):
+            acc[:, offset + j * hop : offset + j * hop + n] += blocks[:, j]
+        self.noise_acc = acc[:, n_frames * hop :]
+        return acc[:, : n_frames * hop]
+
+    def _render(self, f0: Tensor, amps: Tensor, firs: Tensor) -> Tensor:
+        """Dry audio of the held frame and of the new frames but the last, which is held next."""
+        first = self.frames_done == 0
+        if first:
+            # A held frame -1 equal to frame 0, its phase set so that frame 0 starts at zero; its
+            # hop of output is the stream's latency and is silenced below.
+            self.held_f0 = f0[:, 0]
+            self.held_amps = amps[:, 0]
+            self.phase = -((2.0 * math.pi) / self.sample_rate) * self.hop * f0[:, 0, 0].to(torch.float64)
+        f0_cur = torch.cat([self.held_f0[:, None], f0[:, :-1]], dim=1)
+        a_cur = torch.cat([self.held_amps[:, None], amps[:, :-1]], dim=1)
+        dry = self._harmonic(f0_cur, f0, a_cur, amps) + self._noise(firs)
+        if first:
+            dry[:, : self.hop] = 0.0
+        self.held_f0 = f0[:, -1]
+        self.held_amps = amps[:, -1]
+        self.frames_done += f0.shape[1]
+        return dry
+
+    def _room(self, dry: Tensor) -> Tensor:
+        if not self.has_reverb:
+            return dry
+        p = self.block_size
+        pieces = [self.reverb(dry[:, i : i + p]) for i in range(0, dry.shape[1], p)]
+        return dry + torch.cat(pieces, dim=1)
+
+    def forward(self, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None = None) -> Tensor:
+        """One block: ``f0_hz``, ``loudness_db`` ``[batch, frames]`` (and ``z [batch, frames, z_dims]``)
+        with ``frames * hop`` a multiple of `block_size` -> audio ``[batch, frames * hop]``, the
+        offline render of the whole stream so far delayed by `latency` samples."""
+        self._check(f0_hz, loudness_db, z)
+        amps, magnitudes, self.h = self.decoder(f0_hz, loudness_db, self.h, z)
+        firs = frequency_impulse_response(magnitudes, self.noise_window)
+        dry = self._render(f0_hz[..., None], amps, firs)
+        out = self._room(dry)
+        self.samples_out += out.shape[1]
+        return out
+
+    @torch.jit.export
+    def flush(self) -> Tensor:
+        """After the last block: the held frame and the room's tail, ``[batch, n]`` with ``n`` the
+        smallest multiple of `block_size` holding ``hop + reverb_length - 1`` samples; the stream is
+        then over (call `reset` to start another)."""
+        if self.frames_done == 0:
+            raise ValueError("nothing was streamed yet")
+        batch = self.h.shape[0]
+        p = self.block_size
+        held = self.held_f0[:, None]
+        hop = self.hop
+        # The held frame, rendered with itself as its next frame (the offline last frame).
+        harmonic = self._harmonic(held, held, self.held_amps[:, None], self.held_amps[:, None])
+        dry = harmonic + self.noise_acc[:, :hop]
+        total = hop + max(0, self.reverb_length - 1)
+        n = ((total + p - 1) // p) * p
+        dry = torch.cat([dry, torch.zeros(batch, n - hop)], dim=1)
+        out = self._room(dry)
+        self.samples_out += out.shape[1]
+        return out

@@ -1,0 +1,138 @@
+"""Running a stream: the offline reference, controls or a file block by block, timed per block.
+
+`offline_reference` is what a stream must equal (the offline render with the stream's noise and
+the room's whole tail); `stream_controls` pushes controls through a renderer (eager or exported)
+and times every block against its deadline (the block's own duration); `stream_audio` runs audio
+through `StreamingFeatures` and the renderer as a live input would (timbre transfer).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ddsp_repro.dsp.core import hashed_uniform_noise
+from ddsp_repro.dsp.filtering import fft_convolve
+from ddsp_repro.models.autoencoder import Autoencoder
+from ddsp_repro.streaming.features import StreamingFeatures
+
+__all__ = ["BlockTimes", "offline_reference", "stream_audio", "stream_controls"]
+
+
+@dataclass
+class BlockTimes:
+    """Compute time of each block against the block's duration (its deadline in a live stream)."""
+
+    block_size: int
+    sample_rate: int
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def deadline(self) -> float:
+        return self.block_size / self.sample_rate
+
+    def summary(self) -> dict:
+        s = np.asarray(self.seconds)
+        audio_seconds = len(s) * self.deadline
+        return {
+            "blocks": len(s),
+            "block_size": self.block_size,
+            "deadline_ms": 1e3 * self.deadline,
+            "rtf": float(s.sum() / audio_seconds) if len(s) else float("nan"),
+            "mean_block_ms": 1e3 * float(s.mean()) if len(s) else float("nan"),
+            "p99_block_ms": 1e3 * float(np.percentile(s, 99)) if len(s) else float("nan"),
+            "worst_block_ms": 1e3 * float(s.max()) if len(s) else float("nan"),
+            "worst_rtf": float(s.max() / self.deadline) if len(s) else float("nan"),
+            "missed_deadlines": int((s > self.deadline).sum()),
+        }
+
+
+def offline_reference(
+    model: Autoencoder, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None = None, seed: int = 0
+) -> Tensor:
+    """The offline render of ``[batch, frames]`` controls with the stream's noise, and the room's
+    whole tail after them: ``[batch, frames * hop + reverb_length - 1]`` (``frames * hop`` without a
+    reverb). Its first ``frames * hop`` samples are `Autoencoder.synthesize`'s ``audio``."""
+    n_frames = f0_hz.shape[1]
+    offline = model.resized(n_frames * model.config.hop).eval()
+    n = n_frames * model.config.hop
+    noise = hashed_uniform_noise(0, n, f0_hz.shape[0], seed)
+    with torch.inference_mode():
+        out = offline.synthesize(f0_hz, loudness_db, z, noise=noise)
+        if offline.reverb is None:
+            return out["audio"]
+        dry = out["dry"]
+        ir = offline.reverb.mask_dry(offline.reverb.impulse_response()[None])
+        wet = fft_convolve(dry, ir, padding="valid", delay_compensation=0)
+        wet[:, :n] += dry
+    return wet
+
+
+def stream_controls(renderer, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None = None, flush: bool = True):
+    """Push ``[batch, frames]`` controls through `renderer` (a `StreamingRenderer` or its TorchScript
+    export) one block at a time -> ``(audio [batch, samples], BlockTimes)``.
+
+    The controls are padded with their last frame to whole blocks. With `flush`, the held frame
+    and the room's tail follow (not timed: after the input stops there is no deadline).
+    """
+    frames = int(renderer.block_size) // int(renderer.hop)
+    pad = (-f0_hz.shape[1]) % frames
+    if pad:
+        f0_hz = torch.cat([f0_hz, f0_hz[:, -1:].expand(-1, pad)], dim=1)
+        loudness_db = torch.cat([loudness_db, loudness_db[:, -1:].expand(-1, pad)], dim=1)
+        if z is not None:
+            z = torch.cat([z, z[:, -1:].expand(-1, pad, -1)], dim=1)
+    renderer.reset(f0_hz.shape[0])
+    times = BlockTimes(int(renderer.block_size), int(renderer.sample_rate))
+    pieces = []
+    with torch.inference_mode():
+        for j in range(0, f0_hz.shape[1], frames):
+            zj = z[:, j : j + frames] if z is not None else None
+            start = time.perf_counter()
+            pieces.append(renderer(f0_hz[:, j : j + frames], loudness_db[:, j : j + frames], zj))
+            times.seconds.append(time.perf_counter() - start)
+        if flush:
+            pieces.append(renderer.flush())
+    return torch.cat(pieces, dim=1), times
+
+
+def stream_audio(
+    renderer,
+    audio: np.ndarray,
+    features: StreamingFeatures,
+    pitch_shift: float = 0.0,
+    loudness_shift: float = 0.0,
+    z: Tensor | None = None,
+):
+    """Live timbre transfer of mono `audio` at the renderer's rate, block by block: features of the
+    block (`StreamingFeatures`), f0 shifted by `pitch_shift` semitones and loudness by
+    `loudness_shift` dB, then the renderer (`z [1, z_dims]`, held, for models with a z encoder). Each
+    block is timed from its audio to its output.
+
+    Returns ``(audio out [samples], features {name: [frames]}, BlockTimes)``; the output is the
+    input's length plus the room's tail, and lags the input by ``features.latency + renderer.latency``.
+    """
+    block = int(renderer.block_size)
+    frames = block // int(renderer.hop)
+    x = np.asarray(audio, dtype=np.float32).reshape(-1)
+    x = np.concatenate([x, np.zeros((-x.size) % block, dtype=np.float32)])
+    renderer.reset(1)
+    times = BlockTimes(block, int(renderer.sample_rate))
+    pieces, track = [], {"f0_hz": [], "f0_confidence": [], "loudness_db": []}
+    ratio = float(2.0 ** (pitch_shift / 12.0))
+    with torch.inference_mode():
+        for i in range(0, x.size, block):
+            start = time.perf_counter()
+            feats = features(x[i : i + block])
+            zj = z[:, None].expand(-1, frames, -1) if z is not None else None
+            pieces.append(renderer(feats["f0_hz"] * ratio, feats["loudness_db"] + loudness_shift, zj))
+            times.seconds.append(time.perf_counter() - start)
+            for k in track:
+                track[k].append(feats[k][0])
+        pieces.append(renderer.flush())
+    out = torch.cat(pieces, dim=1)[0].numpy()
+    return out, {k: torch.cat(v).numpy() for k, v in track.items()}, times
