@@ -32,6 +32,10 @@ Cases:
 - crepe full 4 s: `compute_f0` (CREPE full, Viterbi, 1000 frames) against the bare network forward
   pass on the same frames; here "fast" is the whole pipeline, so the printed overhead
   (pipeline / bare network, target at most 1.1) is the figure that matters, not a speed-up.
+
+``ddsp-repro benchmark --realtime`` instead prints the streaming renderer's real-time factor
+against block size (64 ... 4096 samples) for the tiny, solo and NSynth models, eager and
+TorchScript, with the worst block beside the mean (`realtime_rows`).
 """
 
 from __future__ import annotations
@@ -60,6 +64,9 @@ __all__ = [
     "crepe_bf16_rows",
     "header",
     "matmul_gflops",
+    "realtime_header",
+    "realtime_row",
+    "realtime_rows",
     "run_benchmarks",
     "table_row",
 ]
@@ -441,3 +448,76 @@ if __name__ == "__main__":  # the child of `_peak_memory_mb`: CASE VARIANT OPTIO
     torch.set_num_threads(_opts.threads)
     CASES[_case](_opts)[_variant]()
     print(json.dumps({"peak_mb": _peak_rss_mb()}))
+
+
+# Real time ----------------------------------------------------------------------------------------
+REALTIME_MODELS = {"tiny": "tiny_violin", "solo": "solo_violin", "nsynth": "supervised_nsynth"}
+REALTIME_BLOCKS = (64, 128, 256, 512, 1024, 2048, 4096)
+DDX7_ANCHOR = (
+    "anchor (DDX7, Caspe et al. 2022, their Table: a 4.5M-parameter harmonic-plus-noise model, "
+    "laptop i7): RTF 0.231 with 256 ms blocks, 1.88 with 32 ms blocks"
+)
+
+
+def realtime_rows(
+    models: tuple[str, ...] = tuple(REALTIME_MODELS),
+    block_sizes: tuple[int, ...] = REALTIME_BLOCKS,
+    seconds: float = 4.0,
+    threads: int = 1,
+) -> Iterator[dict]:
+    """Real-time factor of `streaming.StreamingRenderer` against block size, eager and TorchScript.
+
+    Each model is its preset's architecture at its initial weights (the cost does not depend on
+    the weights), rendering `seconds` of controls (a 440 Hz note at -30 dB; NSynth with a held z)
+    block by block on `threads` threads after one warm-up second. Rows give the RTF (compute over
+    audio time), the mean and worst block against the block's deadline and the missed deadlines.
+    """
+    from ddsp_repro.streaming.renderer import StreamingRenderer
+    from ddsp_repro.streaming.session import stream_controls
+    from ddsp_repro.training.presets import PRESETS
+
+    torch.set_num_threads(threads)
+    for label in models:
+        model = PRESETS[REALTIME_MODELS[label]].model.build().eval()
+        c = model.config
+        frames = int(seconds * c.frame_rate)
+        warm = int(c.frame_rate)
+        for block in block_sizes:
+            per_block = block // c.hop
+            n = max(frames, 2 * per_block) // per_block * per_block
+            f0 = torch.full((1, n + warm), 440.0)
+            ld = torch.full((1, n + warm), -30.0)
+            z = torch.zeros(1, n + warm, c.z_dims) if c.z_dims else None
+            for variant in ("eager", "torchscript"):
+                renderer = StreamingRenderer(model, block)
+                runner = torch.jit.script(renderer) if variant == "torchscript" else renderer
+                stream_controls(runner, f0[:, :warm], ld[:, :warm], None if z is None else z[:, :warm], False)
+                _, times = stream_controls(runner, f0[:, warm:], ld[:, warm:], None if z is None else z[:, warm:], False)
+                s = times.summary()
+                yield {
+                    "model": label,
+                    "preset": REALTIME_MODELS[label],
+                    "parameters": model.n_trainable_parameters(),
+                    "variant": variant,
+                    "block": block,
+                    "block_ms": 1e3 * block / c.sample_rate,
+                    **{k: s[k] for k in ("rtf", "mean_block_ms", "worst_block_ms", "worst_rtf", "missed_deadlines", "blocks")},
+                }
+
+
+def realtime_header(threads: int) -> list[str]:
+    return [
+        f"ddsp-repro real time | torch {torch.__version__} | {threads} thread(s) | {cpu_name()} | "
+        "StreamingRenderer, controls in (features not included)",
+        DDX7_ANCHOR,
+        "| model | params | variant | block | block ms | RTF | mean block ms | worst block ms | worst RTF | missed |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+
+def realtime_row(r: dict) -> str:
+    return (
+        f"| {r['model']} | {r['parameters'] / 1e6:.2f}M | {r['variant']} | {r['block']} | {r['block_ms']:g} | "
+        f"{r['rtf']:.4f} | {r['mean_block_ms']:.3f} | {r['worst_block_ms']:.3f} | {r['worst_rtf']:.3f} | "
+        f"{r['missed_deadlines']}/{r['blocks']} |"
+    )

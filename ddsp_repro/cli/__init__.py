@@ -20,7 +20,7 @@ __all__ = ["commands", "main", "run_command"]
 
 def commands() -> dict[str, Callable]:
     """Every command by its name on the command line."""
-    from ddsp_repro.cli import benchmark, data, demos, evaluate, instrument, pretrained, sweep, train
+    from ddsp_repro.cli import benchmark, data, demos, evaluate, instrument, pretrained, realtime, sweep, train
 
     return {
         "train": train.train,
@@ -47,6 +47,8 @@ def commands() -> dict[str, Callable]:
         "sweep": sweep.sweep,
         "sweep-spec": sweep.sweep_spec,
         "benchmark": benchmark.benchmark,
+        "export": realtime.export,
+        "stream": realtime.stream,
     }
 
 

@@ -19,6 +19,9 @@ def benchmark(
     json_out: Annotated[Path | None, tyro.conf.arg(name="json")] = None,
     crepe_bf16: bool = False,
     models: tuple[str, ...] = ("tiny", "full"),
+    realtime: bool = False,
+    realtime_models: tuple[str, ...] = ("tiny", "solo", "nsynth"),
+    block_sizes: tuple[int, ...] = (64, 128, 256, 512, 1024, 2048, 4096),
 ) -> None:
     """Time each case's fast path and its reference alternately in this process; print the table.
 
@@ -31,10 +34,24 @@ def benchmark(
         json_out: also write the rows to this JSON file.
         crepe_bf16: instead, CREPE in bfloat16 against float32 on test tones (cents, seconds).
         models: the CREPE sizes of `crepe_bf16`.
+        realtime: instead, the streaming renderer's real-time factor against block size.
+        realtime_models: the models of `realtime` (tiny, solo, nsynth).
+        block_sizes: the block sizes of `realtime` (multiples of the hop, 64).
     """
     from ddsp_repro.audio import write_json_atomic
     from ddsp_repro.benchmark import breakdown_table, crepe_bf16_rows, header, run_benchmarks, table_row
 
+    if realtime:
+        from ddsp_repro.benchmark import realtime_header, realtime_row, realtime_rows
+
+        print("\n".join(realtime_header(options.threads)), flush=True)
+        rows = []
+        for row in realtime_rows(realtime_models, block_sizes, options.seconds, options.threads):
+            rows.append(row)
+            print(realtime_row(row), flush=True)
+        if json_out:
+            write_json_atomic(json_out, {"realtime": rows}, indent=2)
+        return
     if crepe_bf16:
         for line in crepe_bf16_rows(options, models):
             print(line, flush=True)

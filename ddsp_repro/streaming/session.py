@@ -136,3 +136,69 @@ def stream_audio(
         pieces.append(renderer.flush())
     out = torch.cat(pieces, dim=1)[0].numpy()
     return out, {k: torch.cat(v).numpy() for k, v in track.items()}, times
+
+
+def stream_file(
+    model: Autoencoder,
+    audio: np.ndarray,
+    sample_rate: int,
+    block_size: int,
+    crepe_model: str = "tiny",
+    pitch_shift: float = 0.0,
+    loudness_shift: float = 0.0,
+    exported: bool = False,
+    f0_every: int = 4,
+) -> tuple[np.ndarray, dict]:
+    """Timbre transfer of a recording run as a live stream -> ``(audio out, report)``.
+
+    The report holds the latency (features + renderer, samples and ms), the block timing
+    (`BlockTimes.summary`: RTF, mean / p99 / worst block, missed deadlines) and how far the
+    streamed f0 (weighted argmax, causal, CREPE on every `f0_every`-th frame) is from the offline
+    features' Viterbi f0 on CREPE's confidently voiced frames.
+    Raises ValueError for a recording at another rate than the model's (a live input cannot be
+    resampled for free: resample the file first) or a block size that is not a multiple of the hop.
+    """
+    from ddsp_repro.crepe.f0 import compute_features
+    from ddsp_repro.streaming.renderer import StreamingRenderer
+
+    c = model.config
+    if sample_rate != c.sample_rate:
+        raise ValueError(
+            f"the input is at {sample_rate} Hz and the model streams at {c.sample_rate} Hz; a live stream "
+            "runs at the model's rate (resample the file first, e.g. --resample)"
+        )
+    if c.z_dims:
+        raise ValueError("models with a z encoder (NSynth) are streamed from controls and z, not from audio")
+    x = np.asarray(audio, dtype=np.float32).reshape(-1)
+    if not np.isfinite(x).all():
+        raise ValueError(f"the input holds {int((~np.isfinite(x)).sum())} NaN or infinite samples")
+    renderer = StreamingRenderer(model.eval(), block_size)
+    runner = torch.jit.script(renderer) if exported else renderer
+    features = StreamingFeatures(c.sample_rate, c.hop, c.alignment, crepe_model, f0_every)
+    out, track, times = stream_audio(runner, x, features, pitch_shift, loudness_shift)
+    latency = features.latency + renderer.latency
+    offline = compute_features(torch.from_numpy(x)[None], c.sample_rate, c.hop, c.paddings, crepe_model)
+    d = features.latency_frames
+    n = min(len(track["f0_hz"]) - d, offline["f0_hz"].shape[1])
+    live_f0, ref_f0 = track["f0_hz"][d : d + n], offline["f0_hz"][0, :n].numpy()
+    voiced = (offline["f0_confidence"][0, :n].numpy() > 0.5) & (live_f0 > 0) & (ref_f0 > 0)
+    cents = 1200.0 * np.abs(np.log2(live_f0[voiced] / ref_f0[voiced])) if voiced.any() else np.zeros(0)
+    report = {
+        "sample_rate": c.sample_rate,
+        "hop": c.hop,
+        "implementation": "torchscript" if exported else "eager",
+        "threads": torch.get_num_threads(),
+        "crepe_model": crepe_model,
+        "f0_every": f0_every,
+        "latency_samples": latency,
+        "latency_ms": 1e3 * latency / c.sample_rate,
+        "latency_parts_samples": {"features": features.latency, "renderer": renderer.latency},
+        **times.summary(),
+        "f0_vs_offline_viterbi": {
+            "voiced_frames": int(voiced.sum()),
+            "median_cents": float(np.median(cents)) if cents.size else None,
+            "frames_over_50_cents": int((cents > 50).sum()),
+        },
+        "output_peak": float(np.abs(out).max()),
+    }
+    return out, report
