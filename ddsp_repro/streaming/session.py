@@ -76,7 +76,8 @@ def stream_controls(renderer, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | No
     """Push ``[batch, frames]`` controls through `renderer` (a `StreamingRenderer` or its TorchScript
     export) one block at a time -> ``(audio [batch, samples], BlockTimes)``.
 
-    The controls are padded with their last frame to whole blocks. With `flush`, the held frame
+    The controls are padded with their last frame to whole blocks (the padding frames are decoded
+    too, so only controls of whole blocks end as the offline render does). With `flush`, the held frame
     and the room's tail follow (not timed: after the input stops there is no deadline).
     """
     frames = int(renderer.block_size) // int(renderer.hop)
