@@ -476,33 +476,51 @@ def realtime_rows(
     from ddsp_repro.streaming.session import stream_controls
     from ddsp_repro.training.presets import PRESETS
 
+    previous = torch.get_num_threads()
     torch.set_num_threads(threads)
-    for label in models:
-        model = PRESETS[REALTIME_MODELS[label]].model.build().eval()
-        c = model.config
-        frames = int(seconds * c.frame_rate)
-        warm = int(c.frame_rate)
-        for block in block_sizes:
-            per_block = block // c.hop
-            n = max(frames, 2 * per_block) // per_block * per_block
-            f0 = torch.full((1, n + warm), 440.0)
-            ld = torch.full((1, n + warm), -30.0)
-            z = torch.zeros(1, n + warm, c.z_dims) if c.z_dims else None
-            for variant in ("eager", "torchscript"):
-                renderer = StreamingRenderer(model, block)
-                runner = torch.jit.script(renderer) if variant == "torchscript" else renderer
-                stream_controls(runner, f0[:, :warm], ld[:, :warm], None if z is None else z[:, :warm], False)
-                _, times = stream_controls(runner, f0[:, warm:], ld[:, warm:], None if z is None else z[:, warm:], False)
-                s = times.summary()
-                yield {
-                    "model": label,
-                    "preset": REALTIME_MODELS[label],
-                    "parameters": model.n_trainable_parameters(),
-                    "variant": variant,
-                    "block": block,
-                    "block_ms": 1e3 * block / c.sample_rate,
-                    **{k: s[k] for k in ("rtf", "mean_block_ms", "worst_block_ms", "worst_rtf", "missed_deadlines", "blocks")},
-                }
+    try:
+        for label in models:
+            model = PRESETS[REALTIME_MODELS[label]].model.build().eval()
+            c = model.config
+            frames = int(seconds * c.frame_rate)
+            warm = int(c.frame_rate)
+            for block in block_sizes:
+                per_block = block // c.hop
+                n = max(frames, 2 * per_block) // per_block * per_block
+                f0 = torch.full((1, n + warm), 440.0)
+                ld = torch.full((1, n + warm), -30.0)
+                z = torch.zeros(1, n + warm, c.z_dims) if c.z_dims else None
+                for variant in ("eager", "torchscript"):
+                    renderer = StreamingRenderer(model, block)
+                    runner = torch.jit.script(renderer) if variant == "torchscript" else renderer
+                    stream_controls(
+                        runner, f0[:, :warm], ld[:, :warm], None if z is None else z[:, :warm], False
+                    )
+                    _, times = stream_controls(
+                        runner, f0[:, warm:], ld[:, warm:], None if z is None else z[:, warm:], False
+                    )
+                    s = times.summary()
+                    yield {
+                        "model": label,
+                        "preset": REALTIME_MODELS[label],
+                        "parameters": model.n_trainable_parameters(),
+                        "variant": variant,
+                        "block": block,
+                        "block_ms": 1e3 * block / c.sample_rate,
+                        **{
+                            k: s[k]
+                            for k in (
+                                "rtf",
+                                "mean_block_ms",
+                                "worst_block_ms",
+                                "worst_rtf",
+                                "missed_deadlines",
+                                "blocks",
+                            )
+                        },
+                    }
+    finally:
+        torch.set_num_threads(previous)
 
 
 def realtime_header(threads: int) -> list[str]:
@@ -510,14 +528,16 @@ def realtime_header(threads: int) -> list[str]:
         f"ddsp-repro real time | torch {torch.__version__} | {threads} thread(s) | {cpu_name()} | "
         "StreamingRenderer, controls in (features not included)",
         DDX7_ANCHOR,
-        "| model | params | variant | block | block ms | RTF | mean block ms | worst block ms | worst RTF | missed |",
+        "| model | params | variant | block | block ms | RTF | mean block ms | worst block ms | worst RTF "
+        "| missed |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
 
 
 def realtime_row(r: dict) -> str:
     return (
-        f"| {r['model']} | {r['parameters'] / 1e6:.2f}M | {r['variant']} | {r['block']} | {r['block_ms']:g} | "
+        f"| {r['model']} | {r['parameters'] / 1e6:.2f}M | {r['variant']} | {r['block']} "
+        f"| {r['block_ms']:g} | "
         f"{r['rtf']:.4f} | {r['mean_block_ms']:.3f} | {r['worst_block_ms']:.3f} | {r['worst_rtf']:.3f} | "
         f"{r['missed_deadlines']}/{r['blocks']} |"
     )

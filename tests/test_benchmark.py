@@ -33,3 +33,13 @@ def test_matmul_flops_counts_matrix_products():
 def test_an_unknown_case_is_a_clear_error():
     with pytest.raises(ValueError, match="no benchmark case contains 'trian step'"):
         next(run_benchmarks(BenchmarkOptions(only="trian step")))
+
+
+def test_realtime_rows_time_every_block():
+    from ddsp_repro.benchmark import realtime_row, realtime_rows
+
+    rows = list(realtime_rows(("tiny",), (256,), seconds=0.25))
+    assert [r["variant"] for r in rows] == ["eager", "torchscript"]
+    for r in rows:
+        assert r["blocks"] >= 2 and r["rtf"] > 0 and r["worst_block_ms"] >= r["mean_block_ms"] > 0
+        assert realtime_row(r).count("|") == 11

@@ -20,7 +20,17 @@ __all__ = ["commands", "main", "run_command"]
 
 def commands() -> dict[str, Callable]:
     """Every command by its name on the command line."""
-    from ddsp_repro.cli import benchmark, data, demos, evaluate, instrument, pretrained, realtime, sweep, train
+    from ddsp_repro.cli import (
+        benchmark,
+        data,
+        demos,
+        evaluate,
+        instrument,
+        pretrained,
+        realtime,
+        sweep,
+        train,
+    )
 
     return {
         "train": train.train,

@@ -37,8 +37,8 @@ def export(
 
 def stream(
     instrument: str,
-    input: Path,
-    out: Path,
+    input: Path | None = None,
+    out: Path | None = None,
     block_size: int = 256,
     crepe_model: Literal["tiny", "full"] = "tiny",
     pitch_shift: float = 0.0,
@@ -47,9 +47,12 @@ def stream(
     resample: bool = False,
     threads: int = 1,
     f0_every: int = 4,
+    live: bool = False,
+    seconds: float = 30.0,
 ) -> None:
     """Run a recording through an instrument as a live stream; report the real-time factor and
-    deadline misses, write the output and ``OUT.json``.
+    deadline misses, write the output and ``OUT.json``. With ``--live``, play from the sound card's
+    input to its output instead (needs sounddevice).
 
     Args:
         instrument: a folder written by `ddsp-repro instrument`, a checkpoint, or pretrained:NAME.
@@ -64,19 +67,35 @@ def stream(
         threads: torch threads (1: the real-time figures are per core).
         f0_every: CREPE on every this many frames, f0 interpolated between (CREPE tiny costs ~1.5 ms a
             frame on one CPU core; 1 runs it on all 250 frames a second).
+        live: play live through the default sound card (sounddevice) for `seconds`.
+        seconds: how long `live` plays.
     """
     import soundfile as sf
     import torch
 
     from ddsp_repro.audio import load_audio, write_json_atomic, write_wav
     from ddsp_repro.demos.common import load_model
-    from ddsp_repro.streaming.session import stream_file
+    from ddsp_repro.streaming.session import play_live, stream_file
 
     torch.set_num_threads(threads)
-    loaded = load_model(instrument)
-    rate = loaded.sample_rate
+    if live:
+        report = play_live(
+            load_model(instrument).model,
+            block_size,
+            seconds,
+            crepe_model,
+            pitch_shift,
+            loudness_shift,
+            f0_every,
+        )
+        print(json.dumps(report, indent=2))
+        return
+    if input is None or out is None:
+        raise ValueError("give --input IN.wav and --out OUT.wav (or --live to play from the sound card)")
     if not Path(input).is_file():
         raise FileNotFoundError(f"{input} does not exist")
+    loaded = load_model(instrument)
+    rate = loaded.sample_rate
     file_rate = sf.info(str(input)).samplerate
     audio = load_audio(input, rate if resample else file_rate)
     audio_out, report = stream_file(
@@ -94,7 +113,8 @@ def stream(
     write_json_atomic(Path(out).with_suffix(".json"), report)
     print(json.dumps(report, indent=2))
     print(
-        f"RTF {report['rtf']:.4f} (worst block {report['worst_block_ms']:.2f} ms of {report['deadline_ms']:.1f} ms), "
+        f"RTF {report['rtf']:.4f} (worst block {report['worst_block_ms']:.2f} ms of "
+        f"{report['deadline_ms']:.1f} ms), "
         f"{report['missed_deadlines']} missed deadlines in {report['blocks']} blocks; latency "
         f"{report['latency_ms']:.1f} ms; wrote {out}"
     )

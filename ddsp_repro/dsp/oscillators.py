@@ -28,6 +28,7 @@ __all__ = [
     "fundamental_phase",
     "fused_kernel_available",
     "get_harmonic_frequencies",
+    "harmonic_sum",
     "harmonic_synthesis",
     "normalize_harmonics",
     "oscillator_bank",
@@ -147,7 +148,9 @@ def oscillator_bank(
     return audio.sum(dim=-1) if sum_sinusoids else audio
 
 
-def fundamental_phase(f0_hz: Tensor, hop: int, sample_rate: int) -> Tensor:
+def fundamental_phase(
+    f0_hz: Tensor, hop: int, sample_rate: int, initial_phase: Tensor | None = None
+) -> Tensor:
     """Exact running phase of a frame-wise f0, linearly interpolated to audio rate, in float64.
 
     With f0 linear between frames (the TF1 mapping: sample ``j*hop + r`` reads
@@ -158,24 +161,29 @@ def fundamental_phase(f0_hz: Tensor, hop: int, sample_rate: int) -> Tensor:
 
     Args:
         f0_hz: ``[batch, n_frames]``.
+        initial_phase: ``[batch]`` radians before the first sample (a block's start when rendering
+            in blocks; zero by default).
 
     Returns:
         ``[batch, n_frames * hop]`` in radians, not wrapped; float64 (on devices without float64,
-        wrapped to ``[0, 2 pi)`` and float32).
+        wrapped to ``[0, 2 pi)`` and float32). Sample ``j * hop - 1`` holds the phase at which frame
+        ``j`` starts. TorchScript-compatible (the streaming renderer scripts it).
     """
     device = f0_hz.device
     f = (f0_hz.to("cpu") if device.type == "mps" else f0_hz).to(torch.float64)
     batch, n_frames = f.shape
-    w = TWO_PI / sample_rate
+    w = (2.0 * math.pi) / sample_rate
     slope = torch.cat([f[:, 1:], f[:, -1:]], dim=1) - f
     frame_advance = w * (hop * f + slope * ((hop - 1) / 2.0))
     offsets = torch.cumsum(frame_advance, dim=1) - frame_advance
+    if initial_phase is not None:
+        offsets = offsets + initial_phase.to(offsets)[:, None]
     r = torch.arange(hop, device=f.device, dtype=torch.float64)
     in_frame = w * ((r + 1) * f[:, :, None] + slope[:, :, None] * (r * (r + 1) / (2.0 * hop)))
     # Not wrapped: in float64 even 1e6 rad keeps 1e-10 rad resolution, and sin/cos take it as it is.
     phase = (offsets[:, :, None] + in_frame).reshape(batch, n_frames * hop)
     if device.type == "mps":
-        return torch.remainder(phase, TWO_PI).to(device=device, dtype=torch.float32)
+        return torch.remainder(phase, (2.0 * math.pi)).to(device=device, dtype=torch.float32)
     return phase
 
 
@@ -404,6 +412,26 @@ def harmonic_synthesis(
     f0_hz = frequencies[..., 0]
     amps = amplitudes * harmonic_distribution  # [batch, n_frames, n_harmonics], frame rate
     phase = fundamental_phase(f0_hz, hop, sample_rate)
+    return harmonic_sum(phase, f0_hz, amps, hop, sample_rate, amp_resample_method, implementation)
+
+
+def harmonic_sum(
+    phase: Tensor,
+    f0_hz: Tensor,
+    amps: Tensor,
+    hop: int,
+    sample_rate: int,
+    amp_resample_method: str = "window",
+    implementation: str = "auto",
+) -> Tensor:
+    """The oscillator bank of `harmonic_synthesis` from its fundamental's phase.
+
+    ``phase [batch, n_frames * hop]`` (`fundamental_phase`), ``f0_hz [batch, n_frames]`` and the
+    harmonics' frame-rate amplitudes ``amps [batch, n_frames, n_harmonics]`` -> ``[batch, n_frames *
+    hop]``: harmonic k is ``sin(k phase)`` with its amplitude upsampled between frame j and j + 1
+    (the last frame held), silenced where ``k f0 >= sample_rate / 2``. No input checks (the callers
+    check); `implementation` as `harmonic_synthesis`.
+    """
     chosen = _choose_implementation(implementation, amps.device, amps.dtype)
     if chosen == "fused":
         return _FusedHarmonicSum.apply(

@@ -210,7 +210,9 @@ class StreamingFeatures:
         x = np.asarray(block.detach().cpu() if isinstance(block, Tensor) else block, dtype=np.float64)
         x = x.reshape(-1)
         if x.size == 0 or x.size % self.hop:
-            raise ValueError(f"a block must be a positive multiple of the hop ({self.hop} samples), got {x.size}")
+            raise ValueError(
+                f"a block must be a positive multiple of the hop ({self.hop} samples), got {x.size}"
+            )
         if not np.isfinite(x).all():
             raise ValueError(f"the input block holds {int((~np.isfinite(x)).sum())} NaN or infinite samples")
         n_frames = x.size // self.hop

@@ -39,11 +39,12 @@ from ddsp_repro.dsp.core import (
     next_frame_weights,
 )
 from ddsp_repro.dsp.filtering import frequency_impulse_response, get_fft_size
-from ddsp_repro.dsp.oscillators import normalize_harmonics
+from ddsp_repro.dsp.oscillators import fundamental_phase, harmonic_sum, normalize_harmonics
 from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.models.gru import GRU, hard_sigmoid
 
 __all__ = ["PartitionedConvolution", "StreamingDecoder", "StreamingRenderer"]
+
 
 class PartitionedConvolution(nn.Module):
     """Convolution with one fixed IR in blocks of `partition` samples, zero latency.
@@ -185,7 +186,9 @@ class StreamingRenderer(nn.Module):
                 f"{c.sample_rate} Hz), got {block_size}"
             )
         if model.f0_encoder is not None:
-            raise ValueError("models that learn f0 from audio (f0_encoder) cannot be streamed from f0 controls")
+            raise ValueError(
+                "models that learn f0 from audio (f0_encoder) cannot be streamed from f0 controls"
+            )
         self.sample_rate = int(c.sample_rate)
         self.hop = int(hop)
         self.block_size = int(block_size)
@@ -254,7 +257,9 @@ class StreamingRenderer(nn.Module):
                 f"of {self.hop}); got {f0_hz.shape[1]} frames"
             )
         if not bool(torch.isfinite(f0_hz).all()) or not bool(torch.isfinite(loudness_db).all()):
-            raise ValueError("f0_hz and loudness_db must be finite (NaN or infinite controls reached the stream)")
+            raise ValueError(
+                "f0_hz and loudness_db must be finite (NaN or infinite controls reached the stream)"
+            )
         if bool((f0_hz < 0).any()):
             raise ValueError("f0_hz must be >= 0 Hz")
         if self.z_dims > 0:
@@ -265,28 +270,38 @@ class StreamingRenderer(nn.Module):
             if not bool(torch.isfinite(z).all()):
                 raise ValueError("z must be finite")
 
-    def _harmonic(self, f0_cur: Tensor, f0_next: Tensor, a_cur: Tensor, a_next: Tensor) -> Tensor:
-        """``[b, f, 1]`` f0 and ``[b, f, K]`` amplitudes of frames and their next -> ``[b, f * hop]``."""
-        batch, n_frames = f0_cur.shape[0], f0_cur.shape[1]
+    def _harmonic(self, f0: Tensor, amps: Tensor, n_out: int) -> Tensor:
+        """The first `n_out` frames of ``f0 [b, m, 1]`` and ``amps [b, m, K]``, each frame's next being
+        the following one (the last held) -> ``[b, n_out * hop]``; the phase moves to frame `n_out`.
+
+        Eager on the CPU this is the offline kernel itself (`oscillators.harmonic_sum`, fused C);
+        scripted, the same sums in PyTorch (the chunked implementation's arithmetic).
+        """
         hop = self.hop
-        w = (2.0 * math.pi) / self.sample_rate
-        f = f0_cur[..., 0].to(torch.float64)
-        slope = f0_next[..., 0].to(torch.float64) - f
-        advance = w * (hop * f + slope * ((hop - 1) / 2.0))
-        offsets = self.phase[:, None] + torch.cumsum(advance, dim=1) - advance
-        r = self.r
-        phase = offsets[:, :, None] + w * ((r + 1) * f[:, :, None] + slope[:, :, None] * (r * (r + 1) / (2.0 * hop)))
-        self.phase = torch.remainder(offsets[:, -1] + advance[:, -1], (2.0 * math.pi))
+        f0 = f0[..., 0]
+        phase = fundamental_phase(f0, hop, self.sample_rate, self.phase)
+        self.phase = torch.remainder(phase[:, n_out * hop - 1], 2.0 * math.pi)
+        if not torch.jit.is_scripting():
+            return self._harmonic_eager(phase, f0, amps)[:, : n_out * hop]
+        batch = f0.shape[0]
+        f = f0[:, :n_out].to(torch.float64)
+        slope = torch.cat([f0[:, 1:], f0[:, -1:]], dim=1)[:, :n_out].to(torch.float64) - f
+        phase = phase[:, : n_out * hop].reshape(batch, n_out, hop)
+        a_cur = amps[:, :n_out]
+        a_next = torch.cat([amps[:, 1:], amps[:, -1:]], dim=1)[:, :n_out]
         # Harmonic k's phase and whether k f0 (linear within the frame, as offline) is below Nyquist.
-        sines = torch.sin(torch.remainder(phase[..., None] * self.k64, (2.0 * math.pi))).to(torch.float32)
-        f_env = (f[:, :, None] + slope[:, :, None] * (r / hop)).to(torch.float32)
-        k32 = self.k64.to(torch.float32)
-        active = (f_env[..., None] * k32) < self.sample_rate / 2.0
+        sines = torch.sin(phase[..., None] * self.k64).to(torch.float32)
+        f_env = (f[:, :, None] + slope[:, :, None] * (self.r / hop)).to(torch.float32)
+        active = (f_env[..., None] * self.k64.to(torch.float32)) < self.sample_rate / 2.0
         sines = torch.where(active, sines, torch.zeros_like(sines))
         s_cur = torch.matmul(sines, a_cur[:, :, :, None])[..., 0]
         s_next = torch.matmul(sines, a_next[:, :, :, None])[..., 0]
         out = s_cur * (1.0 - self.rise) + s_next * self.rise
-        return out.reshape(batch, n_frames * hop)
+        return out.reshape(batch, n_out * hop)
+
+    @torch.jit.unused
+    def _harmonic_eager(self, phase: Tensor, f0: Tensor, amps: Tensor) -> Tensor:
+        return harmonic_sum(phase, f0, amps, self.hop, self.sample_rate)
 
     def _noise(self, firs: Tensor) -> Tensor:
         """Filter the new frames' noise; returns the next ``frames * hop`` samples of the centred
@@ -316,9 +331,10 @@ class StreamingRenderer(nn.Module):
             self.held_f0 = f0[:, 0]
             self.held_amps = amps[:, 0]
             self.phase = -((2.0 * math.pi) / self.sample_rate) * self.hop * f0[:, 0, 0].to(torch.float64)
-        f0_cur = torch.cat([self.held_f0[:, None], f0[:, :-1]], dim=1)
-        a_cur = torch.cat([self.held_amps[:, None], amps[:, :-1]], dim=1)
-        dry = self._harmonic(f0_cur, f0, a_cur, amps) + self._noise(firs)
+        frames = f0.shape[1]
+        f0_all = torch.cat([self.held_f0[:, None], f0], dim=1)
+        a_all = torch.cat([self.held_amps[:, None], amps], dim=1)
+        dry = self._harmonic(f0_all, a_all, frames) + self._noise(firs)
         if first:
             dry[:, : self.hop] = 0.0
         self.held_f0 = f0[:, -1]
@@ -357,7 +373,7 @@ class StreamingRenderer(nn.Module):
         held = self.held_f0[:, None]
         hop = self.hop
         # The held frame, rendered with itself as its next frame (the offline last frame).
-        harmonic = self._harmonic(held, held, self.held_amps[:, None], self.held_amps[:, None])
+        harmonic = self._harmonic(held, self.held_amps[:, None], 1)
         dry = harmonic + self.noise_acc[:, :hop]
         total = hop + max(0, self.reverb_length - 1)
         n = ((total + p - 1) // p) * p

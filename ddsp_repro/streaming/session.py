@@ -8,6 +8,8 @@ through `StreamingFeatures` and the renderer as a live input would (timbre trans
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
 from dataclasses import dataclass, field
 
@@ -15,12 +17,21 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ddsp_repro.crepe.model import load_crepe
 from ddsp_repro.dsp.core import hashed_uniform_noise
 from ddsp_repro.dsp.filtering import fft_convolve
 from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.streaming.features import StreamingFeatures
 
-__all__ = ["BlockTimes", "offline_reference", "stream_audio", "stream_controls"]
+__all__ = [
+    "BlockTimes",
+    "offline_reference",
+    "play_live",
+    "stream_audio",
+    "stream_controls",
+    "stream_file",
+    "warm_up",
+]
 
 
 @dataclass
@@ -61,7 +72,7 @@ def offline_reference(
     offline = model.resized(n_frames * model.config.hop).eval()
     n = n_frames * model.config.hop
     noise = hashed_uniform_noise(0, n, f0_hz.shape[0], seed)
-    with torch.inference_mode():
+    with torch.no_grad():
         out = offline.synthesize(f0_hz, loudness_db, z, noise=noise)
         if offline.reverb is None:
             return out["audio"]
@@ -72,7 +83,9 @@ def offline_reference(
     return wet
 
 
-def stream_controls(renderer, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None = None, flush: bool = True):
+def stream_controls(
+    renderer, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None = None, flush: bool = True
+):
     """Push ``[batch, frames]`` controls through `renderer` (a `StreamingRenderer` or its TorchScript
     export) one block at a time -> ``(audio [batch, samples], BlockTimes)``.
 
@@ -90,7 +103,7 @@ def stream_controls(renderer, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | No
     renderer.reset(f0_hz.shape[0])
     times = BlockTimes(int(renderer.block_size), int(renderer.sample_rate))
     pieces = []
-    with torch.inference_mode():
+    with torch.no_grad(), _no_gc_pauses():
         for j in range(0, f0_hz.shape[1], frames):
             zj = z[:, j : j + frames] if z is not None else None
             start = time.perf_counter()
@@ -99,6 +112,34 @@ def stream_controls(renderer, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | No
         if flush:
             pieces.append(renderer.flush())
     return torch.cat(pieces, dim=1), times
+
+
+@contextlib.contextmanager
+def _no_gc_pauses():
+    """Python's cyclic garbage collector off while blocks are timed (a full collection in a process
+    holding the CLI's imports took ~250 ms, a missed deadline); collected before and after."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+        gc.collect()
+
+
+def warm_up(renderer, crepe_model: str | None = None, z: Tensor | None = None, blocks: int = 3) -> None:
+    """What a live host does before it starts the clock: load CREPE, run a few silent blocks (a
+    scripted module optimises itself on its first calls), then `reset` the renderer."""
+    frames = int(renderer.block_size) // int(renderer.hop)
+    if crepe_model is not None:
+        load_crepe(crepe_model)
+    renderer.reset(1)
+    with torch.no_grad():
+        for _ in range(blocks):
+            renderer(torch.zeros(1, frames), torch.full((1, frames), -120.0), z)
+    renderer.reset(1)
 
 
 def stream_audio(
@@ -121,11 +162,11 @@ def stream_audio(
     frames = block // int(renderer.hop)
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
     x = np.concatenate([x, np.zeros((-x.size) % block, dtype=np.float32)])
-    renderer.reset(1)
+    warm_up(renderer, features.crepe_model, None if z is None else z[:, None].expand(-1, frames, -1))
     times = BlockTimes(block, int(renderer.sample_rate))
     pieces, track = [], {"f0_hz": [], "f0_confidence": [], "loudness_db": []}
     ratio = float(2.0 ** (pitch_shift / 12.0))
-    with torch.inference_mode():
+    with torch.no_grad(), _no_gc_pauses():
         for i in range(0, x.size, block):
             start = time.perf_counter()
             feats = features(x[i : i + block])
@@ -203,3 +244,72 @@ def stream_file(
         "output_peak": float(np.abs(out).max()),
     }
     return out, report
+
+
+def play_live(
+    model: Autoencoder,
+    block_size: int,
+    seconds: float = 30.0,
+    crepe_model: str = "tiny",
+    pitch_shift: float = 0.0,
+    loudness_shift: float = 0.0,
+    f0_every: int = 4,
+    device: int | str | None = None,
+) -> dict:
+    """Live timbre transfer from the sound card's input to its output for `seconds` (`sounddevice`).
+
+    Each callback gets one block of input at the model's rate, computes its features and renders
+    (the scripted renderer); a block whose compute outlasts its duration, or a callback with an
+    under- or overflow status, counts as a missed deadline. Returns `BlockTimes.summary` with the
+    latency and the sound card's own. Raises ImportError without `sounddevice` (pip install
+    sounddevice; it needs PortAudio) and ValueError for models with a z encoder.
+    """
+    try:
+        import sounddevice as sd
+    except (ImportError, OSError) as e:
+        raise ImportError(f"live play needs sounddevice and PortAudio (pip install sounddevice): {e}") from e
+    from ddsp_repro.streaming.renderer import StreamingRenderer
+
+    c = model.config
+    if c.z_dims:
+        raise ValueError("models with a z encoder (NSynth) are played from controls and z, not from audio")
+    renderer = torch.jit.script(StreamingRenderer(model.eval(), block_size))
+    warm_up(renderer, crepe_model)
+    features = StreamingFeatures(c.sample_rate, c.hop, c.alignment, crepe_model, f0_every)
+    times = BlockTimes(block_size, c.sample_rate)
+    xruns = []
+    ratio = float(2.0 ** (pitch_shift / 12.0))
+
+    def callback(indata, outdata, frames, _time, status) -> None:
+        start = time.perf_counter()
+        if status:
+            xruns.append(str(status))
+        with torch.no_grad():
+            feats = features(np.nan_to_num(indata[:, 0]))
+            audio = renderer(feats["f0_hz"] * ratio, feats["loudness_db"] + loudness_shift, None)
+        outdata[:, 0] = np.clip(audio[0].numpy(), -1.0, 1.0)
+        times.seconds.append(time.perf_counter() - start)
+
+    with (
+        _no_gc_pauses(),
+        sd.Stream(
+            samplerate=c.sample_rate,
+            blocksize=block_size,
+            channels=1,
+            dtype="float32",
+            callback=callback,
+            device=device,
+        ) as stream,
+    ):
+        sd.sleep(int(seconds * 1000))
+        card_latency = stream.latency
+    summary = times.summary()
+    summary["missed_deadlines"] += len(xruns)
+    latency = features.latency + renderer.latency
+    return {
+        **summary,
+        "xruns": len(xruns),
+        "latency_samples": latency,
+        "latency_ms": 1e3 * latency / c.sample_rate,
+        "sound_card_latency_s": card_latency,
+    }

@@ -30,7 +30,9 @@ def small_model(sample_rate: int = 16000, n_frames: int = 40, **overrides) -> Au
     model = Autoencoder(AutoencoderConfig(**options)).eval()
     if model.reverb is not None:
         with torch.no_grad():
-            model.reverb.ir.normal_(0.0, 0.05 * 16000 / sample_rate).mul_(torch.linspace(1, 0, model.reverb.ir.numel()))
+            model.reverb.ir.normal_(0.0, 0.05 * 16000 / sample_rate).mul_(
+                torch.linspace(1, 0, model.reverb.ir.numel())
+            )
     return model
 
 

@@ -31,7 +31,9 @@ def test_streamed_features_equal_offline(sample_rate, alignment):
     hop = hop_for(sample_rate)
     x = _phrase(sample_rate)
     features, live, n = _stream(x, sample_rate, hop, alignment, 4 * hop)
-    offline = compute_features(torch.from_numpy(x[:n])[None], sample_rate, hop, paddings(alignment), "tiny", viterbi=False)
+    offline = compute_features(
+        torch.from_numpy(x[:n])[None], sample_rate, hop, paddings(alignment), "tiny", viterbi=False
+    )
     d = features.latency_frames
     assert features.latency == d * hop and d > 0
     assert torch.all(live["loudness_db"][:d] == -120.0) and torch.all(live["f0_hz"][:d] == 0.0)
@@ -47,7 +49,9 @@ def test_sparse_crepe_stays_close_on_voiced_frames():
     d = features.latency_frames
     m = live["f0_hz"].shape[0] - d
     voiced = (offline["f0_confidence"][0, :m] > 0.8).numpy()
-    cents = 1200 * np.abs(np.log2(live["f0_hz"][d:].numpy()[voiced] / offline["f0_hz"][0, :m].numpy()[voiced]))
+    cents = 1200 * np.abs(
+        np.log2(live["f0_hz"][d:].numpy()[voiced] / offline["f0_hz"][0, :m].numpy()[voiced])
+    )
     assert voiced.sum() > 100
     assert np.median(cents) < 5.0 and np.mean(cents > 50) < 0.05  # semitone steps every 250 ms
 

@@ -35,7 +35,9 @@ def test_stream_equals_offline_render_and_tail(model, block_size):
     render, tail = _parity(model, block_size)
     assert render < TOLERANCE and tail < TOLERANCE
     f0, loudness = controls(model.config.n_frames)
-    assert float(offline_reference(model, f0, loudness)[:, model.config.n_samples :].abs().max()) > 1e-3  # a real tail
+    assert (
+        float(offline_reference(model, f0, loudness)[:, model.config.n_samples :].abs().max()) > 1e-3
+    )  # a real tail
 
 
 def test_scripted_renderer_batch_and_v2_cell_with_z():
