@@ -57,33 +57,12 @@ class _StreamingResampler:
     def __init__(self, orig_sr: int, target_sr: int) -> None:
         ratio = Fraction(int(target_sr), int(orig_sr))
         self.up, self.down = ratio.numerator, ratio.denominator
+        # Input samples an output waits for beyond its own position.
         self.half = math.ceil(_RESAMPLE_HALF_TAPS * max(self.up, self.down) / self.up) + 1
         self.history = np.zeros(0)
         self.history_start = 0  # global input index of history[0], a multiple of `down`
         self.n_in = 0
         self.n_out = 0  # output samples given out so far
-        self.delay = self.half  # input samples an output waits for beyond its own position
-
-    def _f0(self, frames: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """f0 and confidence of `frames` from CREPE on every `f0_every`-th frame."""
-        e = self.f0_every
-        needed = sorted({i - i % e for i in frames} | {i - i % e + e for i in frames if i % e})
-        missing = [g for g in needed if g not in self._grid]
-        if missing:
-            windows = torch.from_numpy(self.crepe.windows([self._crepe_start(g) for g in missing])).float()
-            act = activations(normalize_frames(windows), crepe_model=self.crepe_model)
-            hz, conf = decode(act[None], viterbi=False)
-            self._grid.update(zip(missing, zip(hz[0].tolist(), conf[0].tolist(), strict=True), strict=True))
-            self.crepe.drop_before(self._crepe_start(missing[-1] + 1))
-        for g in [g for g in self._grid if g < needed[0]]:
-            del self._grid[g]
-        f0, confidence = np.zeros(len(frames)), np.zeros(len(frames))
-        for n, i in enumerate(frames):
-            g0, frac = i - i % e, (i % e) / e
-            (h0, c0), (h1, c1) = self._grid[g0], self._grid.get(g0 + e, self._grid[g0])
-            f0[n] = h0 * (h1 / h0) ** frac if h0 > 0 and h1 > 0 else (h0 if frac < 0.5 else h1)
-            confidence[n] = c0 + (c1 - c0) * frac
-        return f0, confidence
 
     def __call__(self, block: np.ndarray) -> np.ndarray:
         self.history = np.concatenate([self.history, block.astype(np.float64)])
@@ -116,10 +95,6 @@ class _FrameWindows:
 
     def push(self, x: np.ndarray) -> None:
         self.buffer = np.concatenate([self.buffer, x])
-
-    @property
-    def end(self) -> int:
-        return self.buffer_start + self.buffer.size
 
     def windows(self, starts: list[int]) -> np.ndarray:
         idx = np.asarray(starts)[:, None] - self.buffer_start + np.arange(self.size)
@@ -167,7 +142,7 @@ class StreamingFeatures:
         )
         # Frames a block waits for: the later of the loudness window's and CREPE's last sample.
         ld_wait = self.n_fft - ld_left  # stream samples after frame i's start (i * hop)
-        resampler_wait = self.resampler.delay if self.resampler is not None else 0
+        resampler_wait = self.resampler.half if self.resampler is not None else 0
         crepe_wait = (self._crepe_start(0) + FRAME_SIZE - self.crepe.left) * sample_rate / CREPE_SAMPLE_RATE
         crepe_wait += (self.f0_every - 1) * hop  # the next CREPE frame of an interpolated one
         wait = max(ld_wait, math.ceil(crepe_wait) + resampler_wait + 1)

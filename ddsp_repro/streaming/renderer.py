@@ -38,10 +38,11 @@ from ddsp_repro.dsp.core import (
     hz_to_midi_tensor,
     next_frame_weights,
 )
-from ddsp_repro.dsp.filtering import frequency_impulse_response, get_fft_size
+from ddsp_repro.dsp.filtering import frequency_impulse_response, get_fft_size, overlap_add
 from ddsp_repro.dsp.oscillators import fundamental_phase, harmonic_sum, normalize_harmonics
+from ddsp_repro.effects import Reverb
 from ddsp_repro.models.autoencoder import Autoencoder
-from ddsp_repro.models.gru import GRU, hard_sigmoid
+from ddsp_repro.models.gru import GRU, keras_v1_gru_reference
 
 __all__ = ["PartitionedConvolution", "StreamingDecoder", "StreamingRenderer"]
 
@@ -93,21 +94,10 @@ class _KerasV1Step(nn.Module):
     def __init__(self, rnn: GRU) -> None:
         super().__init__()
         self.kernel, self.recurrent_kernel, self.bias = rnn.kernel, rnn.recurrent_kernel, rnn.bias
-        self.hidden = rnn.hidden
 
     def forward(self, x: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
-        hidden = self.hidden
-        xp = x @ self.kernel + self.bias
-        u_zr, u_c = self.recurrent_kernel[:, : 2 * hidden], self.recurrent_kernel[:, 2 * hidden :]
-        outputs = []
-        for t in range(x.shape[1]):
-            a = xp[:, t]
-            zr = hard_sigmoid(a[:, : 2 * hidden] + h @ u_zr)
-            z, r = zr[:, :hidden], zr[:, hidden:]
-            c = torch.tanh(a[:, 2 * hidden :] + (r * h) @ u_c)
-            h = z * h + (1.0 - z) * c
-            outputs.append(h)
-        return torch.stack(outputs, dim=1), h
+        out = keras_v1_gru_reference(x, self.kernel, self.recurrent_kernel, self.bias, h)
+        return out, out[:, -1]
 
 
 class _TorchGruStep(nn.Module):
@@ -200,10 +190,7 @@ class StreamingRenderer(nn.Module):
         self.z_dims = int(c.z_dims) if c.z_dims else 0
         self.decoder = StreamingDecoder(model)
         self.hidden = self.decoder.hidden
-        ir_taps = 2 * (self.n_bands - 1)
-        if self.noise_window > 0 and self.noise_window < ir_taps:
-            ir_taps = 2 * ((self.noise_window + 1) // 2) - 1
-        self.noise_taps = ir_taps
+        ir_taps = frequency_impulse_response(torch.ones(1, self.n_bands), self.noise_window).shape[-1]
         self.noise_delay = (ir_taps - 1) // 2 - 1  # dropped by the offline render ("same", centred)
         if self.noise_delay >= hop:
             raise ValueError(f"noise filters of {ir_taps} taps need more look-ahead than one hop ({hop})")
@@ -215,8 +202,7 @@ class StreamingRenderer(nn.Module):
         self.register_buffer("k64", k, persistent=False)
         self.has_reverb = model.reverb is not None
         if model.reverb is not None:
-            ir = model.reverb.impulse_response().detach().clone()
-            ir[0] = 0.0  # the dry path is added separately (Reverb.mask_dry)
+            ir = Reverb.mask_dry(model.reverb.impulse_response().detach()[None])[0]  # dry added apart
             self.reverb_length = int(ir.numel())
             self.reverb = PartitionedConvolution(ir, block_size)
         else:
@@ -229,7 +215,6 @@ class StreamingRenderer(nn.Module):
         self.register_buffer("held_amps", torch.zeros(1, self.n_harmonics))
         self.register_buffer("noise_acc", torch.zeros(1, 0))
         self.frames_done = 0
-        self.samples_out = 0
 
     @torch.jit.export
     def reset(self, batch: int = 1) -> None:
@@ -240,7 +225,6 @@ class StreamingRenderer(nn.Module):
         self.held_amps = torch.zeros(batch, self.n_harmonics)
         self.noise_acc = torch.zeros(batch, 0)
         self.frames_done = 0
-        self.samples_out = 0
         self.reverb.reset(batch)
 
     def _check(self, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None) -> None:
@@ -317,8 +301,7 @@ class StreamingRenderer(nn.Module):
         length = offset + (n_frames - 1) * hop + n
         acc = torch.zeros(batch, length)
         acc[:, : self.noise_acc.shape[1]] += self.noise_acc
-        for j in range(n_frames):
-            acc[:, offset + j * hop : offset + j * hop + n] += blocks[:, j]
+        acc[:, offset:] += overlap_add(blocks, hop)
         self.noise_acc = acc[:, n_frames * hop :]
         return acc[:, : n_frames * hop]
 
@@ -356,10 +339,7 @@ class StreamingRenderer(nn.Module):
         self._check(f0_hz, loudness_db, z)
         amps, magnitudes, self.h = self.decoder(f0_hz, loudness_db, self.h, z)
         firs = frequency_impulse_response(magnitudes, self.noise_window)
-        dry = self._render(f0_hz[..., None], amps, firs)
-        out = self._room(dry)
-        self.samples_out += out.shape[1]
-        return out
+        return self._room(self._render(f0_hz[..., None], amps, firs))
 
     @torch.jit.export
     def flush(self) -> Tensor:
@@ -377,7 +357,4 @@ class StreamingRenderer(nn.Module):
         dry = harmonic + self.noise_acc[:, :hop]
         total = hop + max(0, self.reverb_length - 1)
         n = ((total + p - 1) // p) * p
-        dry = torch.cat([dry, torch.zeros(batch, n - hop)], dim=1)
-        out = self._room(dry)
-        self.samples_out += out.shape[1]
-        return out
+        return self._room(torch.cat([dry, torch.zeros(batch, n - hop)], dim=1))

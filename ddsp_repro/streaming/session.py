@@ -162,7 +162,8 @@ def stream_audio(
     frames = block // int(renderer.hop)
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
     x = np.concatenate([x, np.zeros((-x.size) % block, dtype=np.float32)])
-    warm_up(renderer, features.crepe_model, None if z is None else z[:, None].expand(-1, frames, -1))
+    held_z = None if z is None else z[:, None].expand(-1, frames, -1)
+    warm_up(renderer, features.crepe_model, held_z)
     times = BlockTimes(block, int(renderer.sample_rate))
     pieces, track = [], {"f0_hz": [], "f0_confidence": [], "loudness_db": []}
     ratio = float(2.0 ** (pitch_shift / 12.0))
@@ -170,14 +171,19 @@ def stream_audio(
         for i in range(0, x.size, block):
             start = time.perf_counter()
             feats = features(x[i : i + block])
-            zj = z[:, None].expand(-1, frames, -1) if z is not None else None
-            pieces.append(renderer(feats["f0_hz"] * ratio, feats["loudness_db"] + loudness_shift, zj))
+            pieces.append(renderer(feats["f0_hz"] * ratio, feats["loudness_db"] + loudness_shift, held_z))
             times.seconds.append(time.perf_counter() - start)
             for k in track:
                 track[k].append(feats[k][0])
         pieces.append(renderer.flush())
     out = torch.cat(pieces, dim=1)[0].numpy()
     return out, {k: torch.cat(v).numpy() for k, v in track.items()}, times
+
+
+def _require_audio_conditioning(model: Autoencoder) -> None:
+    """Audio in needs a model conditioned on f0 and loudness alone (no z encoder)."""
+    if model.config.z_dims:
+        raise ValueError("models with a z encoder (NSynth) are streamed from controls and z, not from audio")
 
 
 def stream_file(
@@ -209,8 +215,7 @@ def stream_file(
             f"the input is at {sample_rate} Hz and the model streams at {c.sample_rate} Hz; a live stream "
             "runs at the model's rate (resample the file first, e.g. --resample)"
         )
-    if c.z_dims:
-        raise ValueError("models with a z encoder (NSynth) are streamed from controls and z, not from audio")
+    _require_audio_conditioning(model)
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
     if not np.isfinite(x).all():
         raise ValueError(f"the input holds {int((~np.isfinite(x)).sum())} NaN or infinite samples")
@@ -271,8 +276,7 @@ def play_live(
     from ddsp_repro.streaming.renderer import StreamingRenderer
 
     c = model.config
-    if c.z_dims:
-        raise ValueError("models with a z encoder (NSynth) are played from controls and z, not from audio")
+    _require_audio_conditioning(model)
     renderer = torch.jit.script(StreamingRenderer(model.eval(), block_size))
     warm_up(renderer, crepe_model)
     features = StreamingFeatures(c.sample_rate, c.hop, c.alignment, crepe_model, f0_every)
