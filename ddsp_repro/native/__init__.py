@@ -1,5 +1,6 @@
 """Build and load the fused CPU kernels: harmonic synthesis (`harmonic_kernel.c`), the GRU
-recurrences (`gru_kernel.c`) and one scale of the spectral loss (`spectral_kernel.c`).
+recurrences (`gru_kernel.c`), one scale of the spectral loss (`spectral_kernel.c`) and the streaming
+renderer's block (`stream_kernel.c`); the headers (`*.h`) hold what two kernels share.
 
 Each kernel is plain C with OpenMP, compiled once with the system C compiler into a per-user cache
 (``$DDSP_REPRO_CACHE`` or ``~/.cache/ddsp_repro``; a few seconds, no torch headers) and loaded with
@@ -28,7 +29,7 @@ from ddsp_repro.audio import atomic_path
 
 __all__ = ["KERNELS", "cache_dir", "disabled", "enabled", "kernel", "load_kernel"]
 
-KERNELS = ("harmonic", "gru", "spectral")
+KERNELS = ("harmonic", "gru", "spectral", "stream")
 _FLAG_SETS = (
     ["-O3", "-fno-math-errno", "-fno-trapping-math", "-march=native", "-fopenmp"],
     ["-O3", "-fno-math-errno", "-fno-trapping-math", "-fopenmp"],
@@ -100,7 +101,7 @@ def load_kernel(name: str = "harmonic") -> ctypes.CDLL | None:
     if compiler is None:
         return None
     path = Path(__file__).with_name(f"{name}_kernel.c")
-    source = path.read_bytes()
+    source = path.read_bytes() + b"".join(h.read_bytes() for h in sorted(path.parent.glob("*.h")))
     for flags in _FLAG_SETS:
         key = hashlib.sha256(source + " ".join(flags).encode() + _cpu_signature().encode()).hexdigest()[:16]
         target = cache_dir() / f"{name}_kernel_{key}.so"
@@ -113,7 +114,7 @@ def load_kernel(name: str = "harmonic") -> ctypes.CDLL | None:
             continue
         for function, argtypes in _SIGNATURES[name].items():
             getattr(lib, function).argtypes = argtypes
-            getattr(lib, function).restype = None
+            getattr(lib, function).restype = _RESTYPES.get(function)
         return lib
     return None
 
@@ -133,4 +134,12 @@ _SIGNATURES = {
     "spectral": {
         "spectral_l1": [_P] * 4 + [ctypes.c_long, _I, _D, _D, _D, ctypes.c_float, _I],
     },
+    "stream": {  # a handle from stream_create, then pointers and sizes (stream_kernel.c)
+        "stream_create": [_P, _P, _P, _P, _D],
+        "stream_reset": [_P, _I],
+        "stream_block": [_P, _P, _P, _P, _I, _P],
+        "stream_flush": [_P, _I, _P],
+        "stream_free": [_P],
+    },
 }
+_RESTYPES = {"stream_create": ctypes.c_void_p, "stream_block": _I}

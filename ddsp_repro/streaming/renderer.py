@@ -19,8 +19,10 @@ exactly ``latency = hop`` samples:
   draws the same noise as the offline render given ``noise=hashed_uniform_noise(0, n)``.
 
 Everything here is TorchScript-compatible (`torch.jit.script(renderer)`), so the exported
-artefacts run this very code. Frame-rate inputs are checked (shape, finite values) before anything
-is rendered.
+artefacts run this very code. Eager on a CPU with a C compiler, a block is by default one call of
+the native stream kernel (`streaming.fused`), the same maths with the stream's state held there;
+``fused=False`` keeps the PyTorch path (the reference the parity tests hold the kernel to).
+Frame-rate inputs are checked (shape, finite values) before anything is rendered.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from ddsp_repro.dsp.oscillators import fundamental_phase, harmonic_sum, normaliz
 from ddsp_repro.effects import Reverb
 from ddsp_repro.models.autoencoder import Autoencoder
 from ddsp_repro.models.gru import GRU, keras_v1_gru_reference
+from ddsp_repro.streaming.fused import FusedStream
 
 __all__ = ["PartitionedConvolution", "StreamingDecoder", "StreamingRenderer"]
 
@@ -164,9 +167,14 @@ class StreamingRenderer(nn.Module):
         block_size: samples per block, a multiple of the model's hop; the reverb's partition.
             `forward` takes any multiple of it.
         seed: the noise sequence (`dsp.hashed_uniform_noise`).
+        fused: eager blocks in the native stream kernel (`streaming.fused`; weights copied when
+            the renderer is built): None where it can be built, True to insist, False never.
+            TorchScript always runs the PyTorch path.
     """
 
-    def __init__(self, model: Autoencoder, block_size: int, seed: int = 0) -> None:
+    __jit_ignored_attributes__ = ["fused"]
+
+    def __init__(self, model: Autoencoder, block_size: int, seed: int = 0, fused: bool | None = None) -> None:
         super().__init__()
         c = model.config
         hop = c.hop
@@ -203,11 +211,11 @@ class StreamingRenderer(nn.Module):
         self.has_reverb = model.reverb is not None
         if model.reverb is not None:
             ir = Reverb.mask_dry(model.reverb.impulse_response().detach()[None])[0]  # dry added apart
-            self.reverb_length = int(ir.numel())
-            self.reverb = PartitionedConvolution(ir, block_size)
         else:
-            self.reverb_length = 0
-            self.reverb = PartitionedConvolution(torch.zeros(1), block_size)
+            ir = torch.zeros(1)
+        self.reverb_length = int(ir.numel()) if self.has_reverb else 0
+        self.reverb = PartitionedConvolution(ir, block_size)
+        self.register_buffer("wet_ir", ir.to(torch.float32), persistent=False)
         # State (batch 1 until `reset`).
         self.register_buffer("h", torch.zeros(1, self.hidden))
         self.register_buffer("phase", torch.zeros(1, dtype=torch.float64))
@@ -215,6 +223,12 @@ class StreamingRenderer(nn.Module):
         self.register_buffer("held_amps", torch.zeros(1, self.n_harmonics))
         self.register_buffer("noise_acc", torch.zeros(1, 0))
         self.frames_done = 0
+        self.fused = FusedStream.build(self) if fused is not False else None
+        if fused and self.fused is None:
+            raise RuntimeError(
+                "the native stream kernel cannot be built here (no C compiler, DDSP_REPRO_NATIVE=0, or "
+                "a decoder it does not know); use fused=None or False"
+            )
 
     @torch.jit.export
     def reset(self, batch: int = 1) -> None:
@@ -226,33 +240,46 @@ class StreamingRenderer(nn.Module):
         self.noise_acc = torch.zeros(batch, 0)
         self.frames_done = 0
         self.reverb.reset(batch)
+        if not torch.jit.is_scripting():
+            self._fused_reset(batch)
+
+    @torch.jit.unused
+    def _fused_reset(self, batch: int) -> None:
+        if self.fused is not None:
+            self.fused.reset(batch)
 
     def _check(self, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None) -> None:
+        self._check_shapes(f0_hz, loudness_db, z, self.h.shape[0])
+        self._check_values(f0_hz, loudness_db, z)
+
+    def _check_shapes(self, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None, batch: int) -> None:
         if f0_hz.dim() != 2 or loudness_db.shape != f0_hz.shape:
             raise ValueError(
                 f"f0_hz and loudness_db must both be [batch, frames], got {list(f0_hz.shape)} and "
                 f"{list(loudness_db.shape)}"
             )
-        if f0_hz.shape[0] != self.h.shape[0]:
-            raise ValueError(f"the stream was reset for batch {self.h.shape[0]}, got {f0_hz.shape[0]}")
+        if f0_hz.shape[0] != batch:
+            raise ValueError(f"the stream was reset for batch {batch}, got {f0_hz.shape[0]}")
         if (f0_hz.shape[1] * self.hop) % self.block_size:
             raise ValueError(
                 f"a block is a multiple of {self.block_size} samples ({self.block_size // self.hop} frames "
                 f"of {self.hop}); got {f0_hz.shape[1]} frames"
             )
+        if self.z_dims > 0:
+            if z is None:
+                raise ValueError("this model is conditioned on z; pass z [batch, frames, z_dims]")
+            if z.shape[0] != f0_hz.shape[0] or z.shape[1] != f0_hz.shape[1] or z.shape[2] != self.z_dims:
+                raise ValueError(f"z must be [batch, frames, {self.z_dims}], got {list(z.shape)}")
+
+    def _check_values(self, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None) -> None:
         if not bool(torch.isfinite(f0_hz).all()) or not bool(torch.isfinite(loudness_db).all()):
             raise ValueError(
                 "f0_hz and loudness_db must be finite (NaN or infinite controls reached the stream)"
             )
         if bool((f0_hz < 0).any()):
             raise ValueError("f0_hz must be >= 0 Hz")
-        if self.z_dims > 0:
-            if z is None:
-                raise ValueError("this model is conditioned on z; pass z [batch, frames, z_dims]")
-            if z.shape[0] != f0_hz.shape[0] or z.shape[1] != f0_hz.shape[1] or z.shape[2] != self.z_dims:
-                raise ValueError(f"z must be [batch, frames, {self.z_dims}], got {list(z.shape)}")
-            if not bool(torch.isfinite(z).all()):
-                raise ValueError("z must be finite")
+        if z is not None and self.z_dims > 0 and not bool(torch.isfinite(z).all()):
+            raise ValueError("z must be finite")
 
     def _harmonic(self, f0: Tensor, amps: Tensor, n_out: int) -> Tensor:
         """The first `n_out` frames of ``f0 [b, m, 1]`` and ``amps [b, m, K]``, each frame's next being
@@ -336,10 +363,23 @@ class StreamingRenderer(nn.Module):
         """One block: ``f0_hz``, ``loudness_db`` ``[batch, frames]`` (and ``z [batch, frames, z_dims]``)
         with ``frames * hop`` a multiple of `block_size` -> audio ``[batch, frames * hop]``, the
         offline render of the whole stream so far delayed by `latency` samples."""
+        if not torch.jit.is_scripting():
+            if self.fused is not None:
+                return self._fused_forward(f0_hz, loudness_db, z)
         self._check(f0_hz, loudness_db, z)
         amps, magnitudes, self.h = self.decoder(f0_hz, loudness_db, self.h, z)
         firs = frequency_impulse_response(magnitudes, self.noise_window)
         return self._room(self._render(f0_hz[..., None], amps, firs))
+
+    @torch.jit.unused
+    def _fused_forward(self, f0_hz: Tensor, loudness_db: Tensor, z: Tensor | None) -> Tensor:
+        self._check_shapes(f0_hz, loudness_db, z, self.fused.batch)
+        out, complaint = self.fused.block(f0_hz, loudness_db, z)
+        if complaint:  # the kernel found bad values and rendered nothing: the PyTorch check says what
+            self._check_values(f0_hz, loudness_db, z)
+            raise ValueError(f"the stream kernel refused the controls (code {complaint})")
+        self.frames_done += f0_hz.shape[1]
+        return out
 
     @torch.jit.export
     def flush(self) -> Tensor:
@@ -348,13 +388,15 @@ class StreamingRenderer(nn.Module):
         then over (call `reset` to start another)."""
         if self.frames_done == 0:
             raise ValueError("nothing was streamed yet")
-        batch = self.h.shape[0]
         p = self.block_size
-        held = self.held_f0[:, None]
         hop = self.hop
-        # The held frame, rendered with itself as its next frame (the offline last frame).
-        harmonic = self._harmonic(held, self.held_amps[:, None], 1)
-        dry = harmonic + self.noise_acc[:, :hop]
         total = hop + max(0, self.reverb_length - 1)
         n = ((total + p - 1) // p) * p
+        if not torch.jit.is_scripting():
+            if self.fused is not None:
+                return self.fused.flush(n)
+        batch = self.h.shape[0]
+        # The held frame, rendered with itself as its next frame (the offline last frame).
+        harmonic = self._harmonic(self.held_f0[:, None], self.held_amps[:, None], 1)
+        dry = harmonic + self.noise_acc[:, :hop]
         return self._room(torch.cat([dry, torch.zeros(batch, n - hop)], dim=1))
