@@ -465,12 +465,15 @@ def realtime_rows(
     seconds: float = 4.0,
     threads: int = 1,
 ) -> Iterator[dict]:
-    """Real-time factor of `streaming.StreamingRenderer` against block size, eager and TorchScript.
+    """Real-time factor of `streaming.StreamingRenderer` against block size: the native stream
+    kernel ("fused", where it builds), the PyTorch path ("eager") and TorchScript.
 
     Each model is its preset's architecture at its initial weights (the cost does not depend on
     the weights), rendering `seconds` of controls (a 440 Hz note at -30 dB; NSynth with a held z)
     block by block on `threads` threads after one warm-up second. Rows give the RTF (compute over
-    audio time), the mean and worst block against the block's deadline and the missed deadlines.
+    audio time), the mean and worst block against the block's deadline and the missed deadlines,
+    and the memory floor: the bytes every block must read (`block_bytes`) at the rate this core
+    streams a buffer of that size (`stream_bandwidth`), as an RTF.
     """
     from ddsp_repro.streaming.renderer import StreamingRenderer
     from ddsp_repro.streaming.session import stream_controls
@@ -484,14 +487,18 @@ def realtime_rows(
             c = model.config
             frames = int(seconds * c.frame_rate)
             warm = int(c.frame_rate)
+            n_bytes = block_bytes(model)
+            floor_s = n_bytes / stream_bandwidth(n_bytes)
             for block in block_sizes:
                 per_block = block // c.hop
                 n = max(frames, 2 * per_block) // per_block * per_block
                 f0 = torch.full((1, n + warm), 440.0)
                 ld = torch.full((1, n + warm), -30.0)
                 z = torch.zeros(1, n + warm, c.z_dims) if c.z_dims else None
-                for variant in ("eager", "torchscript"):
-                    renderer = StreamingRenderer(model, block)
+                for variant in ("fused", "eager", "torchscript"):
+                    renderer = StreamingRenderer(model, block, fused=None if variant == "fused" else False)
+                    if variant == "fused" and renderer.fused is None:
+                        continue  # no C compiler here
                     runner = torch.jit.script(renderer) if variant == "torchscript" else renderer
                     stream_controls(
                         runner, f0[:, :warm], ld[:, :warm], None if z is None else z[:, :warm], False
@@ -507,6 +514,8 @@ def realtime_rows(
                         "variant": variant,
                         "block": block,
                         "block_ms": 1e3 * block / c.sample_rate,
+                        "block_mb": n_bytes / 1e6,
+                        "floor_rtf": floor_s * c.sample_rate / block,
                         **{
                             k: s[k]
                             for k in (
@@ -523,14 +532,39 @@ def realtime_rows(
         torch.set_num_threads(previous)
 
 
+def block_bytes(model: torch.nn.Module) -> int:
+    """Bytes every streamed block of `model` reads, whatever its size: the decoder's float32 weights
+    (each read once per block: the frames of a block go through each layer together, and the GRU's
+    recurrent kernel, read again for each further frame, is then in cache) and the reverb's
+    partitioned convolution (the IR's spectra and the ring of input spectra, 8 bytes per IR sample
+    each)."""
+    decoder = sum(p.numel() for p in model.decoder.parameters())
+    reverb = 16 * model.config.reverb_length if model.reverb is not None else 0
+    return 4 * decoder + reverb
+
+
+def stream_bandwidth(n_bytes: int, repeats: int = 30) -> float:
+    """Bytes per second at which this thread reads a buffer of `n_bytes` again and again (a float32
+    sum, best of `repeats`): the cache level a block's working set lives in, measured."""
+    x = torch.ones(max(1024, n_bytes // 4))
+    x.sum()
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        x.sum()
+        best = min(best, time.perf_counter() - start)
+    return x.numel() * 4 / best
+
+
 def realtime_header(threads: int) -> list[str]:
     return [
         f"ddsp-repro real time | torch {torch.__version__} | {threads} thread(s) | {cpu_name()} | "
         "StreamingRenderer, controls in (features not included)",
         DDX7_ANCHOR,
+        "memory floor: the MB every block reads at the rate this core streams that many (an RTF)",
         "| model | params | variant | block | block ms | RTF | mean block ms | worst block ms | worst RTF "
-        "| missed |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| missed | MB/block | floor RTF |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
 
@@ -539,5 +573,5 @@ def realtime_row(r: dict) -> str:
         f"| {r['model']} | {r['parameters'] / 1e6:.2f}M | {r['variant']} | {r['block']} "
         f"| {r['block_ms']:g} | "
         f"{r['rtf']:.4f} | {r['mean_block_ms']:.3f} | {r['worst_block_ms']:.3f} | {r['worst_rtf']:.3f} | "
-        f"{r['missed_deadlines']}/{r['blocks']} |"
+        f"{r['missed_deadlines']}/{r['blocks']} | {r['block_mb']:.2f} | {r['floor_rtf']:.3f} |"
     )

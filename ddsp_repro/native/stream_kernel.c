@@ -15,9 +15,10 @@
  *   closed form (oscillators.fundamental_phase), the phase carried wrapped to [0, 2 pi).
  * - Noise: dsp.hashed_uniform_noise's hash, each frame convolved directly with its FIR and
  *   overlap-added, the group delay dropped, the tail carried.
- * - Reverb: uniformly partitioned overlap-add convolution in partitions of P samples, P the largest
- *   power of two dividing the block (so a radix-2 FFT of 2P applies); the output does not depend
- *   on P.
+ * - Reverb: partitioned overlap-add convolution with no latency: the IR's first 2Q samples in
+ *   partitions of P, the largest power of two dividing the block (so a radix-2 FFT of 2P applies),
+ *   the rest in partitions of Q = max(16 P, 1024), computed once per Q samples (`room`). The
+ *   output does not depend on P or Q (up to float rounding).
  *
  * Layouts are batch-major: control row b * F + t is batch row b, frame t of the block.
  */
@@ -41,6 +42,14 @@ typedef struct {
   float *re, *im;       /* work arrays */
 } Fft;
 
+/* A uniformly partitioned convolution's frequency-domain delay line: the spectra of n_parts IR
+ * pieces of P samples and, per batch row, a ring of the last n_parts input spectra. */
+typedef struct {
+  int P, n_parts, position, batch;
+  float *pieces, *ring, *spec, *y; /* spec: [re P | im P]; y: 2P samples */
+  Fft fft;
+} Fdl;
+
 typedef struct {
   /* configuration */
   int sr, hop, K, bands, taps, delay, H, cell, zd, ch, seed;
@@ -48,18 +57,17 @@ typedef struct {
   double noise_bias, nyquist, *w1;
   Layer *f, *l, *z, *o, dense_out, design, gru_x; /* gru_x: x -> 3H input projection (+ bias) */
   float *u_zr, *u_c, *u, *b_hh;                   /* v1: U split; v2: W_hh^T packed and b_hh */
-  /* reverb */
-  int has_reverb, P, n_parts;
-  float *pieces; /* the IR's partition spectra, rows [re P | im P] (`rfft`) */
-  Fft fft;
+  /* reverb: the IR's head in partitions of P, its tail (if any) in partitions of Q (see `room`) */
+  int has_reverb, P, Q, fill;
+  Fdl head, late;
   /* state */
-  int batch, position;
+  int batch;
   long frames_done;
-  float *h, *held_f0, *held_amps, *noise_tail, *ring, *overlap;
+  float *h, *held_f0, *held_amps, *noise_tail, *overlap, *tail_in, *ready, *next, *after;
   double *phase;
   /* scratch, grown to the largest block seen */
   long cap_rows, cap_samples;
-  float *fin, *lin, *x, *t1, *t2, *hid, *xp, *raw, *amps, *mags, *firs, *gates, *rh, *dry, *acc, *spec;
+  float *fin, *lin, *x, *t1, *t2, *hid, *xp, *raw, *amps, *mags, *firs, *gates, *rh, *dry, *acc;
   float *f_all;
   const float **a_all;
   double *ph, *hbuf;
@@ -418,20 +426,75 @@ static void spectrum_sum(const float *ring, const float *pieces, int N, int P, i
   y[0] = (float)dc, y[P] = (float)ny;
 }
 
-/* out = dry + dry convolved with the IR, n samples (a multiple of P) of every batch row. */
+static void fdl_init(Fdl *d, const float *ir, int length, int P) {
+  d->P = P, d->n_parts = (length + P - 1) / P, d->position = 0, d->batch = 0, d->ring = NULL;
+  fft_init(&d->fft, 2 * P);
+  d->pieces = calloc((size_t)d->n_parts * 2 * P, sizeof(float));
+  for (int p = 0; p < d->n_parts; ++p) {
+    const int m = length - p * P < P ? length - p * P : P;
+    rfft(&d->fft, ir + (long)p * P, m, d->pieces + (long)p * 2 * P, d->pieces + (long)p * 2 * P + P);
+  }
+  d->spec = malloc(sizeof(float) * 2 * P);
+  d->y = malloc(sizeof(float) * 2 * P);
+}
+
+static void fdl_reset(Fdl *d, int batch) {
+  free(d->ring);
+  d->ring = calloc((size_t)batch * d->n_parts * 2 * d->P, sizeof(float));
+  d->batch = batch, d->position = 0;
+}
+
+static void fdl_free(Fdl *d) {
+  if (d->n_parts == 0) return;
+  fft_free(&d->fft);
+  free(d->pieces), free(d->ring), free(d->spec), free(d->y);
+}
+
+/* The next input slot, for every batch row (once per partition of input). */
+static void fdl_advance(Fdl *d) { d->position = (d->position + 1) % d->n_parts; }
+
+/* Row b's P new input samples x in; d->y = the 2P samples of their convolution with the pieces,
+ * and of the earlier inputs', that start now (the overlap-add of the second half is the caller's). */
+static void fdl_push(Fdl *d, int b, const float *x) {
+  const int P = d->P, N = d->n_parts;
+  float *ring = d->ring + (long)b * N * 2 * P, *slot = ring + (long)d->position * 2 * P;
+  rfft(&d->fft, x, P, slot, slot + P);
+  spectrum_sum(ring, d->pieces, N, P, d->position, d->spec);
+  irfft(&d->fft, d->spec, d->spec + P, d->y);
+}
+
+/* out = dry + dry convolved with the IR, n samples (a multiple of P) of every batch row.
+ *
+ * With a long IR, only its head h[0, 2Q) is convolved in partitions of P with no delay; the tail
+ * h[2Q, L) goes in partitions of Q (a power of two, >= 16 P). A tail partition's input is a
+ * segment of Q samples, whole once the segment ends; its output starts 2Q after the segment's
+ * start, one segment later, so it is computed at the segment's end and added over the two
+ * segments after the next (`ready` now, `next`, `after`). The tail work is then one job per Q
+ * samples instead of the same work spread over every P: the mean block is far cheaper, the
+ * block that ends a segment carries the job. */
 static void room(Stream *S, const float *dry, long n, float *out) {
-  const int P = S->P, N = S->n_parts;
+  const int P = S->P, Q = S->Q;
   for (long s = 0; s < n; s += P) {
-    S->position = (S->position + 1) % N;
+    fdl_advance(&S->head);
     for (int b = 0; b < S->batch; ++b) {
       const float *x = dry + (long)b * n + s;
-      float *ring = S->ring + (long)b * N * 2 * P, *slot = ring + (long)S->position * 2 * P;
-      rfft(&S->fft, x, P, slot, slot + P);
-      spectrum_sum(ring, S->pieces, N, P, S->position, S->spec);
-      float *y = S->acc; /* 2P samples */
-      irfft(&S->fft, S->spec, S->spec + P, y);
+      fdl_push(&S->head, b, x);
+      const float *y = S->head.y, *ready = S->ready + (long)b * Q + S->fill;
       float *ov = S->overlap + (long)b * P, *o = out + (long)b * n + s;
       for (int i = 0; i < P; ++i) o[i] = x[i] + y[i] + ov[i], ov[i] = y[P + i];
+      if (S->late.n_parts == 0) continue;
+      for (int i = 0; i < P; ++i) o[i] += ready[i];
+      memcpy(S->tail_in + (long)b * Q + S->fill, x, sizeof(float) * P);
+    }
+    if (S->late.n_parts == 0) continue;
+    S->fill += P;
+    if (S->fill < Q) continue;
+    S->fill = 0;
+    fdl_advance(&S->late);
+    for (int b = 0; b < S->batch; ++b) {
+      fdl_push(&S->late, b, S->tail_in + (long)b * Q);
+      float *ready = S->ready + (long)b * Q, *next = S->next + (long)b * Q, *after = S->after + (long)b * Q;
+      for (int i = 0; i < Q; ++i) ready[i] = next[i], next[i] = after[i] + S->late.y[i], after[i] = S->late.y[Q + i];
     }
   }
 }
@@ -465,7 +528,7 @@ static void ensure(Stream *S, long rows, long samples) {
     S->cap_rows = rows;
   }
   if (samples > S->cap_samples) {
-    const long acc = samples + S->tail > 2L * S->P ? samples + S->tail : 2L * S->P;
+    const long acc = samples + S->tail;
     S->ph = grow(S->ph, sizeof(double) * samples);
     S->dry = grow(S->dry, sizeof(float) * samples * S->batch);
     S->acc = grow(S->acc, sizeof(float) * acc);
@@ -474,8 +537,9 @@ static void ensure(Stream *S, long rows, long samples) {
 }
 
 static void free_state(Stream *S) {
-  free(S->h), free(S->held_f0), free(S->held_amps), free(S->noise_tail), free(S->ring);
+  free(S->h), free(S->held_f0), free(S->held_amps), free(S->noise_tail);
   free(S->overlap), free(S->phase), free(S->gates), free(S->rh);
+  free(S->tail_in), free(S->ready), free(S->next), free(S->after);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -532,31 +596,35 @@ void *stream_create(const int *cfg, const float *const *w, const float *design, 
   rise_table(S->hop, 1, S->w1);
   S->hbuf = malloc(sizeof(double) * 6 * S->hop);
   S->kmax = malloc(sizeof(int) * S->hop);
-  /* Reverb: P the largest power of two dividing the block. */
+  /* Reverb: P the largest power of two dividing the block; the tail past 2Q in partitions of Q. */
   S->P = block & -block;
+  S->Q = 16 * S->P > 1024 ? 16 * S->P : 1024;
   S->has_reverb = ir_len > 0;
-  S->n_parts = ir_len > 0 ? (ir_len + S->P - 1) / S->P : 1;
-  fft_init(&S->fft, 2 * S->P);
-  S->pieces = calloc((size_t)S->n_parts * 2 * S->P, sizeof(float));
-  for (int p = 0; p < S->n_parts && ir_len > 0; ++p) {
-    const int m = ir_len - p * S->P < S->P ? ir_len - p * S->P : S->P;
-    float *row = S->pieces + (long)p * 2 * S->P;
-    rfft(&S->fft, ir + (long)p * S->P, m, row, row + S->P);
-  }
-  S->spec = malloc(sizeof(float) * 2 * S->P);
+  const int head = ir_len > 2 * S->Q ? 2 * S->Q : (ir_len > 0 ? ir_len : 1);
+  const float zero = 0.f;
+  fdl_init(&S->head, ir_len > 0 ? ir : &zero, head, S->P);
+  if (ir_len > 2 * S->Q)
+    fdl_init(&S->late, ir + head, ir_len - head, S->Q);
+  else
+    S->late.n_parts = 0;
   return S;
 }
 
 void stream_reset(void *handle, int batch) {
   Stream *S = handle;
   free_state(S);
-  S->batch = batch, S->position = 0, S->frames_done = 0;
+  S->batch = batch, S->frames_done = 0, S->fill = 0;
   S->h = calloc((size_t)batch * S->H, sizeof(float));
   S->held_f0 = calloc(batch, sizeof(float));
   S->held_amps = calloc((size_t)batch * S->K, sizeof(float));
   S->noise_tail = calloc((size_t)batch * S->tail, sizeof(float));
-  S->ring = calloc((size_t)batch * S->n_parts * 2 * S->P, sizeof(float));
+  fdl_reset(&S->head, batch);
+  if (S->late.n_parts) fdl_reset(&S->late, batch);
   S->overlap = calloc((size_t)batch * S->P, sizeof(float));
+  S->tail_in = calloc((size_t)batch * S->Q, sizeof(float));
+  S->ready = calloc((size_t)batch * S->Q, sizeof(float));
+  S->next = calloc((size_t)batch * S->Q, sizeof(float));
+  S->after = calloc((size_t)batch * S->Q, sizeof(float));
   S->phase = calloc(batch, sizeof(double));
   S->gates = calloc((size_t)batch * 3 * S->H, sizeof(float));
   S->rh = calloc((size_t)batch * S->H, sizeof(float));
@@ -643,8 +711,7 @@ void stream_free(void *handle) {
   }
   layer_free(&S->gru_x), layer_free(&S->dense_out), layer_free(&S->design);
   free(S->u_zr), free(S->u_c), free(S->u), free(S->b_hh), free(S->w1), free(S->hbuf), free(S->kmax);
-  fft_free(&S->fft);
-  free(S->pieces), free(S->spec);
+  fdl_free(&S->head), fdl_free(&S->late);
   free(S->fin), free(S->lin), free(S->x), free(S->t1), free(S->t2), free(S->hid), free(S->xp), free(S->raw), free(S->amps);
   free(S->mags), free(S->firs), free(S->ph), free(S->dry), free(S->acc), free(S->f_all), free(S->a_all);
   free(S);

@@ -76,7 +76,7 @@ class FusedStream:
         ]
         if any(s is None for s in stacks):
             return None
-        f, l, z, o = stacks
+        f_layers, l_layers, z_layers, o_layers = stacks
         widths = {t.shape[-1] for s in stacks for t in s[0::4]}
         if len(widths) > 1:  # one width of every stack, as RnnFcDecoder builds them
             return None
@@ -87,10 +87,9 @@ class FusedStream:
         else:
             g = rnn.rnn
             cell, gru = 2, [g.weight_ih_l0.t(), g.bias_ih_l0, g.weight_hh_l0.t(), g.bias_hh_l0]
-        weights = [
-            t.detach().to(torch.float32).contiguous()
-            for t in [*f, *l, *z, *gru, *o, decoder.dense_out.weight.t(), decoder.dense_out.bias]
-        ]
+        dense_out = [decoder.dense_out.weight.t(), decoder.dense_out.bias]
+        ordered = [*f_layers, *l_layers, *z_layers, *gru, *o_layers, *dense_out]  # stream_create's order
+        weights = [t.detach().to(torch.float32).contiguous() for t in ordered]
         design = frequency_impulse_response(torch.eye(renderer.n_bands)[None], renderer.noise_window)[0]
         design = design.to(torch.float32).contiguous()
         ir = renderer.wet_ir.to(torch.float32).contiguous()
@@ -107,10 +106,10 @@ class FusedStream:
             renderer.z_dims,
             ch,
             renderer.seed,
-            len(f) // 4,
-            len(l) // 4,
-            len(z) // 4,
-            len(o) // 4,
+            len(f_layers) // 4,
+            len(l_layers) // 4,
+            len(z_layers) // 4,
+            len(o_layers) // 4,
             renderer.block_size,
             renderer.reverb_length if renderer.has_reverb else 0,
         ]
