@@ -105,9 +105,11 @@ def stream_controls(
     pieces = []
     with torch.no_grad(), _no_gc_pauses():
         for j in range(0, f0_hz.shape[1], frames):
+            # The block as a host hands it over (cut before the clock starts), then the renderer's time.
+            f0_j, ld_j = f0_hz[:, j : j + frames], loudness_db[:, j : j + frames]
             zj = z[:, j : j + frames] if z is not None else None
             start = time.perf_counter()
-            pieces.append(renderer(f0_hz[:, j : j + frames], loudness_db[:, j : j + frames], zj))
+            pieces.append(renderer(f0_j, ld_j, zj))
             times.seconds.append(time.perf_counter() - start)
         if flush:
             pieces.append(renderer.flush())
@@ -219,7 +221,7 @@ def stream_file(
     x = np.asarray(audio, dtype=np.float32).reshape(-1)
     if not np.isfinite(x).all():
         raise ValueError(f"the input holds {int((~np.isfinite(x)).sum())} NaN or infinite samples")
-    renderer = StreamingRenderer(model.eval(), block_size)
+    renderer = StreamingRenderer(model.eval(), block_size, fused=False if exported else None)
     runner = torch.jit.script(renderer) if exported else renderer
     features = StreamingFeatures(c.sample_rate, c.hop, c.alignment, crepe_model, f0_every)
     out, track, times = stream_audio(runner, x, features, pitch_shift, loudness_shift)
@@ -233,7 +235,7 @@ def stream_file(
     report = {
         "sample_rate": c.sample_rate,
         "hop": c.hop,
-        "implementation": "torchscript" if exported else "eager",
+        "implementation": implementation(runner),
         "threads": torch.get_num_threads(),
         "crepe_model": crepe_model,
         "f0_every": f0_every,
@@ -251,6 +253,22 @@ def stream_file(
     return out, report
 
 
+def fastest_renderer(model: Autoencoder, block_size: int):
+    """The renderer a live host should run: the native stream kernel where it builds, else the
+    TorchScript renderer (faster than eager PyTorch on small blocks)."""
+    from ddsp_repro.streaming.renderer import StreamingRenderer
+
+    renderer = StreamingRenderer(model, block_size)
+    return renderer if renderer.fused is not None else torch.jit.script(StreamingRenderer(model, block_size))
+
+
+def implementation(renderer) -> str:
+    """How `renderer` runs its blocks: "fused" (the native kernel), "eager" or "torchscript"."""
+    if isinstance(renderer, torch.jit.ScriptModule):
+        return "torchscript"
+    return "fused" if renderer.fused is not None else "eager"
+
+
 def play_live(
     model: Autoencoder,
     block_size: int,
@@ -264,7 +282,7 @@ def play_live(
     """Live timbre transfer from the sound card's input to its output for `seconds` (`sounddevice`).
 
     Each callback gets one block of input at the model's rate, computes its features and renders
-    (the scripted renderer); a block whose compute outlasts its duration, or a callback with an
+    (`fastest_renderer`); a block whose compute outlasts its duration, or a callback with an
     under- or overflow status, counts as a missed deadline. Returns `BlockTimes.summary` with the
     latency and the sound card's own. Raises ImportError without `sounddevice` (pip install
     sounddevice; it needs PortAudio) and ValueError for models with a z encoder.
@@ -273,11 +291,10 @@ def play_live(
         import sounddevice as sd
     except (ImportError, OSError) as e:
         raise ImportError(f"live play needs sounddevice and PortAudio (pip install sounddevice): {e}") from e
-    from ddsp_repro.streaming.renderer import StreamingRenderer
 
     c = model.config
     _require_audio_conditioning(model)
-    renderer = torch.jit.script(StreamingRenderer(model.eval(), block_size))
+    renderer = fastest_renderer(model.eval(), block_size)
     warm_up(renderer, crepe_model)
     features = StreamingFeatures(c.sample_rate, c.hop, c.alignment, crepe_model, f0_every)
     times = BlockTimes(block_size, c.sample_rate)
@@ -313,6 +330,7 @@ def play_live(
     return {
         **summary,
         "xruns": len(xruns),
+        "implementation": implementation(renderer),
         "latency_samples": latency,
         "latency_ms": 1e3 * latency / c.sample_rate,
         "sound_card_latency_s": card_latency,
