@@ -62,7 +62,8 @@ def stream(
         crepe_model: CREPE of the live f0.
         pitch_shift: semitones added to the input's f0.
         loudness_shift: dB added to the input's loudness.
-        exported: run the TorchScript export instead of the eager renderer.
+        exported: run the TorchScript export instead of the eager renderer (the native stream kernel
+            where it builds, else PyTorch).
         resample: accept a recording at another rate (resampled before streaming).
         threads: torch threads (1: the real-time figures are per core).
         f0_every: CREPE on every this many frames, f0 interpolated between (CREPE tiny costs ~1.5 ms a

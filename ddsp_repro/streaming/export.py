@@ -160,7 +160,7 @@ def export(model: Autoencoder, fmt: str, out: str | Path, block_size: int, name:
     if fmt == "neutone":
         raise ValueError(f"the neutone format is not available here: {NEUTONE_REASON}")
     model = model.eval()
-    renderer = StreamingRenderer(model, block_size).eval()
+    renderer = StreamingRenderer(model, block_size, fused=False).eval()  # scripted: PyTorch path
     meta = _meta(model, renderer, name, fmt)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,12 @@ class FusedStream:
         self.batch = 1
         weakref.finalize(self, lib.stream_free, handle)
 
+    def __reduce__(self):
+        raise TypeError(
+            "a fused stream holds native memory and cannot be copied or pickled; build another "
+            "StreamingRenderer from the model"
+        )
+
     @classmethod
     def build(cls, renderer: nn.Module) -> FusedStream | None:
         """The renderer's fused stream, or None where the kernel cannot be built or the decoder is

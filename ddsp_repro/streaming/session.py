@@ -259,7 +259,7 @@ def fastest_renderer(model: Autoencoder, block_size: int):
     from ddsp_repro.streaming.renderer import StreamingRenderer
 
     renderer = StreamingRenderer(model, block_size)
-    return renderer if renderer.fused is not None else torch.jit.script(StreamingRenderer(model, block_size))
+    return renderer if renderer.fused is not None else torch.jit.script(renderer)
 
 
 def implementation(renderer) -> str:

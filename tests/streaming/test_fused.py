@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 
@@ -106,6 +108,8 @@ def test_fused_is_optional_and_insisting_says_why(model):
         with pytest.raises(RuntimeError, match="cannot be built"):
             StreamingRenderer(model, 64, fused=True)
     assert StreamingRenderer(model, 64, fused=False).fused is None
+    with pytest.raises(TypeError, match="cannot be copied"):  # two owners of native memory
+        copy.deepcopy(StreamingRenderer(model, 64))
     scripted = torch.jit.script(StreamingRenderer(model, 64))  # the kernel stays out of TorchScript
     f0, loudness = controls(4)
     plain = StreamingRenderer(model, 64, fused=False)
