@@ -543,9 +543,11 @@ def block_bytes(model: torch.nn.Module) -> int:
     return 4 * decoder + reverb
 
 
-def stream_bandwidth(n_bytes: int, repeats: int = 30) -> float:
+def stream_bandwidth(n_bytes: int, repeats: int = 100) -> float:
     """Bytes per second at which this thread reads a buffer of `n_bytes` again and again (a float32
-    sum, best of `repeats`): the cache level a block's working set lives in, measured."""
+    sum, best of `repeats`): the cache level a block's working set lives in, measured. A sum is
+    arithmetic too, so for a buffer that fits in cache this is a lower bound on the read rate and
+    the floor it gives is an upper bound on the true one."""
     x = torch.ones(max(1024, n_bytes // 4))
     x.sum()
     best = float("inf")

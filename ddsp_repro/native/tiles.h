@@ -36,6 +36,7 @@ static void tile_product(const float *restrict in, long ldi, const float *restri
   if (rows == TR) {
     v8 a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
     for (int k = 0; k < K; ++k) {
+      __builtin_prefetch(wp + (k + 32) * TC); /* weights larger than the cache stream in: ask ahead */
       const v8 w0 = load8(wp + k * TC), w1 = load8(wp + k * TC + 8);
       const float x0 = in[k], x1 = in[ldi + k], x2 = in[2 * ldi + k], x3 = in[3 * ldi + k];
       a0 += x0 * w0, b0 += x0 * w1;
