@@ -56,7 +56,7 @@ typedef struct {
   int nf, nl, nz, no, f_out, l_out, z_out, o_out, gru_in, width, n_raw, tail;
   double noise_bias, nyquist, *w1;
   Layer *f, *l, *z, *o, dense_out, design, gru_x; /* gru_x: x -> 3H input projection (+ bias) */
-  float *u_zr, *u_c, *u, *b_hh;                   /* v1: U split; v2: W_hh^T packed and b_hh */
+  Layer u_zr, u_c, u; /* recurrent products: v1's U split; v2's W_hh^T with b_hh */
   /* reverb: the IR's head in partitions of P, its tail (if any) in partitions of Q (see `room`) */
   int has_reverb, P, Q, fill;
   Fdl head, late;
@@ -77,13 +77,19 @@ typedef struct {
 /* ---------------------------------------------------------------------------------------------- */
 /* Dense layers */
 
-static void layer_init(Layer *L, const float *wt, const float *bias, const float *gamma, const float *beta,
-                       int in, int out, int norm) {
-  L->in = in, L->out = out, L->norm = norm;
-  L->packed = pack_columns(wt, out, in, out);
+/* A product with no norm: columns of w [in, out] (row stride ldw), plus bias (NULL: zero). */
+static void layer_columns(Layer *L, const float *wt, long ldw, const float *bias, int in, int out) {
+  L->in = in, L->out = out, L->norm = 0;
+  L->packed = pack_columns(wt, ldw, in, out);
   L->bias = calloc((size_t)(out > 0 ? out : 1), sizeof(float));
   if (bias) memcpy(L->bias, bias, sizeof(float) * out);
   L->gamma = L->beta = NULL;
+}
+
+static void layer_init(Layer *L, const float *wt, const float *bias, const float *gamma, const float *beta,
+                       int in, int out, int norm) {
+  layer_columns(L, wt, out, bias, in, out);
+  L->norm = norm;
   if (norm) {
     L->gamma = malloc(sizeof(float) * out);
     L->beta = malloc(sizeof(float) * out);
@@ -261,47 +267,23 @@ static void gru_run(Stream *S, int B, int F, int gru_col) {
   float *h = S->h, *g = S->gates;
   for (int t = 0; t < F; ++t) {
     if (S->cell == 1) { /* v1: z, r = clip(0.2 (xp + h U) + 0.5); c = tanh(xp_c + (r h) U_c) */
-      for (int j0 = 0; j0 < 2 * H; j0 += TC)
-        for (int b0 = 0; b0 < B; b0 += TR) {
-          const int n = B - b0 < TR ? B - b0 : TR;
-          float acc[TR][TC];
-          product(h + (long)b0 * H, H, S->u_zr + (long)j0 * H, H, n, acc);
-          for (int r = 0; r < n; ++r)
-            for (int c = 0; c < TC && j0 + c < 2 * H; ++c) {
-              const int b = b0 + r, j = j0 + c;
-              const float *xp = S->xp + ((long)b * F + t) * 3 * H;
-              const float y = clip01(0.2f * (xp[j] + acc[r][c]) + 0.5f);
-              g[(long)b * 3 * H + j] = y;
-              if (j >= H) S->rh[(long)b * H + j - H] = y * h[(long)b * H + j - H];
-            }
-        }
-      for (int j0 = 0; j0 < H; j0 += TC)
-        for (int b0 = 0; b0 < B; b0 += TR) {
-          const int n = B - b0 < TR ? B - b0 : TR;
-          float acc[TR][TC];
-          product(S->rh + (long)b0 * H, H, S->u_c + (long)j0 * H, H, n, acc);
-          for (int r = 0; r < n; ++r)
-            for (int c = 0; c < TC && j0 + c < H; ++c) {
-              const int b = b0 + r, j = j0 + c;
-              const float *xp = S->xp + ((long)b * F + t) * 3 * H;
-              g[(long)b * 3 * H + 2 * H + j] = tanhf(xp[2 * H + j] + acc[r][c]);
-            }
-        }
-      for (int b = 0; b < B; ++b)
+      layer_apply(&S->u_zr, h, H, B, g, 3L * H);
+      for (int b = 0; b < B; ++b) {
+        const float *xp = S->xp + ((long)b * F + t) * 3 * H;
+        float *gb = g + (long)b * 3 * H;
+        for (int j = 0; j < 2 * H; ++j) gb[j] = clip01(0.2f * (xp[j] + gb[j]) + 0.5f);
+        for (int j = 0; j < H; ++j) S->rh[(long)b * H + j] = gb[H + j] * h[(long)b * H + j];
+      }
+      layer_apply(&S->u_c, S->rh, H, B, g + 2 * H, 3L * H);
+      for (int b = 0; b < B; ++b) {
+        const float *xp = S->xp + ((long)b * F + t) * 3 * H, *gb = g + (long)b * 3 * H;
         for (int j = 0; j < H; ++j) {
-          const float z = g[(long)b * 3 * H + j], c = g[(long)b * 3 * H + 2 * H + j];
+          const float z = gb[j], c = tanhf(xp[2 * H + j] + gb[2 * H + j]);
           h[(long)b * H + j] = z * h[(long)b * H + j] + (1.f - z) * c;
         }
+      }
     } else { /* v2: hp = h W_hh^T + b_hh; r, z = sigmoid(xp + hp); n = tanh(xp_n + r hp_n) */
-      for (int j0 = 0; j0 < 3 * H; j0 += TC)
-        for (int b0 = 0; b0 < B; b0 += TR) {
-          const int n = B - b0 < TR ? B - b0 : TR;
-          float acc[TR][TC];
-          product(h + (long)b0 * H, H, S->u + (long)j0 * H, H, n, acc);
-          for (int r = 0; r < n; ++r)
-            for (int c = 0; c < TC && j0 + c < 3 * H; ++c)
-              g[(long)(b0 + r) * 3 * H + j0 + c] = acc[r][c] + S->b_hh[j0 + c];
-        }
+      layer_apply(&S->u, h, H, B, g, 3L * H);
       for (int b = 0; b < B; ++b) {
         const float *xp = S->xp + ((long)b * F + t) * 3 * H, *hp = g + (long)b * 3 * H;
         for (int j = 0; j < H; ++j) {
@@ -577,14 +559,12 @@ void *stream_create(const int *cfg, const float *const *w, const float *design, 
   }
   if (S->cell == 1) {
     layer_init(&S->gru_x, w[i], w[i + 2], NULL, NULL, S->gru_in, 3 * H, 0);
-    S->u_zr = pack_columns(w[i + 1], 3 * H, H, 2 * H);
-    S->u_c = pack_columns(w[i + 1] + 2 * H, 3 * H, H, H);
+    layer_columns(&S->u_zr, w[i + 1], 3 * H, NULL, H, 2 * H);
+    layer_columns(&S->u_c, w[i + 1] + 2 * H, 3 * H, NULL, H, H);
     i += 3;
   } else {
     layer_init(&S->gru_x, w[i], w[i + 1], NULL, NULL, S->gru_in, 3 * H, 0);
-    S->u = pack_columns(w[i + 2], 3 * H, H, 3 * H);
-    S->b_hh = malloc(sizeof(float) * 3 * H);
-    memcpy(S->b_hh, w[i + 3], sizeof(float) * 3 * H);
+    layer_columns(&S->u, w[i + 2], 3 * H, w[i + 3], H, 3 * H);
     i += 4;
   }
   S->o = calloc(S->no ? S->no : 1, sizeof(Layer));
@@ -710,7 +690,8 @@ void stream_free(void *handle) {
     free(stacks[s]);
   }
   layer_free(&S->gru_x), layer_free(&S->dense_out), layer_free(&S->design);
-  free(S->u_zr), free(S->u_c), free(S->u), free(S->b_hh), free(S->w1), free(S->hbuf), free(S->kmax);
+  layer_free(&S->u_zr), layer_free(&S->u_c), layer_free(&S->u);
+  free(S->w1), free(S->hbuf), free(S->kmax);
   fdl_free(&S->head), fdl_free(&S->late);
   free(S->fin), free(S->lin), free(S->x), free(S->t1), free(S->t2), free(S->hid), free(S->xp), free(S->raw), free(S->amps);
   free(S->mags), free(S->firs), free(S->ph), free(S->dry), free(S->acc), free(S->f_all), free(S->a_all);
